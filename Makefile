@@ -1,0 +1,32 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make repro   build .venv from the pinned requirements if needed, then `dvc repro`
+#   make test    same bootstrap, then the test suite
+PYTHON ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export DVC_NO_ANALYTICS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: repro test bench clean-venv
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1
+	touch $(STAMP)
+
+repro: $(STAMP)
+	dvc repro
+
+test: $(STAMP)
+	python -m pytest
+
+bench: $(STAMP)
+	python -m benchmarks.map_speed
+	python -m benchmarks.train_speed
+
+clean-venv:
+	rm -rf $(VENV)

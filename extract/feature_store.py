@@ -1,0 +1,216 @@
+"""The community HDF5 feature layout: read, validate, write, import.
+
+One file per dataset with, for each split s in train/val/test:
+
+    audio_s   N x 128   float32   clip-level audio features (VGGish, frame mean)
+    visual_s  N x 1024  float32   clip-level visual features (InceptionV3 + PCA, frame mean)
+    lab_s     N         int64     class index into the `class_names` attribute
+    ids_s     N         str       stable clip ids
+
+File attributes: `class_names` (JSON list), `backbone`, `source`, `provenance` (JSON).
+Community files (VEGAS/AVE as passed around) often have train and test only, labels
+as one-hot rows and no ids; `import_community_file` turns them into this layout.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+SPLITS = ("train", "val", "test")
+
+
+class FeatureFileError(ValueError):
+    """A feature file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Split:
+    audio: np.ndarray
+    visual: np.ndarray
+    labels: np.ndarray
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass
+class FeatureSet:
+    splits: dict[str, Split]
+    class_names: list[str]
+    backbone: str = "unknown"
+    source: str = "unknown"
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def audio_dim(self) -> int:
+        return self.splits["train"].audio.shape[1]
+
+    @property
+    def visual_dim(self) -> int:
+        return self.splits["train"].visual.shape[1]
+
+
+def validate(features: FeatureSet, where: str, audio_dim: int | None = None, visual_dim: int | None = None) -> None:
+    """Raise FeatureFileError on wrong shapes, dtypes, non-finite values or labels out of range."""
+    missing = [s for s in SPLITS if s not in features.splits]
+    if missing:
+        raise FeatureFileError(f"{where}: missing split(s) {', '.join(missing)}")
+    for name, split in features.splits.items():
+        for modality, array, dim in (("audio", split.audio, audio_dim), ("visual", split.visual, visual_dim)):
+            label = f"{where}: {modality}_{name}"
+            if array.ndim != 2:
+                raise FeatureFileError(f"{label} must be 2-D (clips x dimensions), got shape {array.shape}")
+            if not np.issubdtype(array.dtype, np.floating):
+                raise FeatureFileError(f"{label} must hold floats, got {array.dtype}")
+            if dim is not None and array.shape[1] != dim:
+                raise FeatureFileError(f"{label} has {array.shape[1]} dimensions, expected {dim}")
+            if len(array) != len(split.labels):
+                raise FeatureFileError(f"{label} has {len(array)} rows but lab_{name} has {len(split.labels)}")
+            if not np.isfinite(array).all():
+                bad = int((~np.isfinite(array)).any(axis=1).sum())
+                raise FeatureFileError(f"{label} has NaN or infinite values in {bad} row(s)")
+        if len(split.labels) == 0:
+            raise FeatureFileError(f"{where}: split {name} is empty")
+        if not np.issubdtype(split.labels.dtype, np.integer):
+            raise FeatureFileError(f"{where}: lab_{name} must hold integer class indices, got {split.labels.dtype}")
+        if split.labels.min() < 0 or split.labels.max() >= features.n_classes:
+            raise FeatureFileError(
+                f"{where}: lab_{name} has labels in [{split.labels.min()}, {split.labels.max()}] "
+                f"but there are {features.n_classes} class names"
+            )
+        if len(split.ids) != len(split.labels):
+            raise FeatureFileError(f"{where}: ids_{name} has {len(split.ids)} entries, expected {len(split.labels)}")
+    for modality in ("audio", "visual"):
+        dims = {getattr(s, modality).shape[1] for s in features.splits.values()}
+        if len(dims) > 1:
+            raise FeatureFileError(f"{where}: {modality} dimensions differ between splits: {sorted(dims)}")
+
+
+def write_features(features: FeatureSet, path: str | os.PathLike) -> None:
+    """Validate, then write atomically (temporary file, then rename)."""
+    path = Path(path)
+    validate(features, str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        for name, split in features.splits.items():
+            f.create_dataset(f"audio_{name}", data=split.audio.astype(np.float32))
+            f.create_dataset(f"visual_{name}", data=split.visual.astype(np.float32))
+            f.create_dataset(f"lab_{name}", data=split.labels.astype(np.int64))
+            f.create_dataset(f"ids_{name}", data=np.asarray(split.ids, dtype=object), dtype=h5py.string_dtype())
+        f.attrs["class_names"] = json.dumps(features.class_names)
+        f.attrs["backbone"] = features.backbone
+        f.attrs["source"] = features.source
+        f.attrs["provenance"] = json.dumps(features.provenance, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def read_features(path: str | os.PathLike, audio_dim: int | None = None, visual_dim: int | None = None) -> FeatureSet:
+    """Read a file in our layout (all three splits) and validate it."""
+    features = _read_raw(Path(path))
+    if "val" not in features.splits:
+        raise FeatureFileError(f"{path}: no validation split; import it with data.source: community to carve one")
+    validate(features, str(path), audio_dim, visual_dim)
+    return features
+
+
+def import_community_file(
+    path: str | os.PathLike,
+    val_fraction: float,
+    seed: int,
+    audio_dim: int | None = None,
+    visual_dim: int | None = None,
+) -> FeatureSet:
+    """Read a community file; when it has no val split, carve a stratified, seeded one out of train."""
+    path = Path(path)
+    features = _read_raw(path)
+    if "val" not in features.splits:
+        features.splits["val"], features.splits["train"] = _carve(features.splits["train"], val_fraction, seed, path)
+        features.provenance["val_carved_from_train"] = {"fraction": val_fraction, "seed": seed}
+    features.provenance["imported_from"] = path.name
+    validate(features, str(path), audio_dim, visual_dim)
+    return features
+
+
+def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split, Split]:
+    counts = np.bincount(train.labels)
+    present = counts[counts > 0]
+    if present.min() < 2:
+        rare = int(np.flatnonzero(counts == present.min())[0])
+        raise FeatureFileError(f"{path}: class {rare} has {present.min()} training clip(s); need 2 to carve a validation split")
+    index = np.arange(len(train))
+    try:
+        rest, val = train_test_split(index, test_size=fraction, random_state=seed, stratify=train.labels)
+    except ValueError as err:
+        raise FeatureFileError(f"{path}: cannot carve a validation split of {fraction}: {err}") from None
+    take = lambda idx: Split(train.audio[idx], train.visual[idx], train.labels[idx], train.ids[idx])  # noqa: E731
+    return take(np.sort(val)), take(np.sort(rest))
+
+
+def _read_raw(path: Path) -> FeatureSet:
+    if not path.is_file():
+        raise FeatureFileError(f"{path}: feature file not found")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FeatureFileError(f"{path}: not a readable HDF5 file ({err})") from None
+    with f:
+        splits = {}
+        for name in SPLITS:
+            keys = [f"audio_{name}", f"visual_{name}", f"lab_{name}"]
+            present = [k for k in keys if k in f]
+            if not present:
+                continue
+            if len(present) < 3:
+                missing = sorted(set(keys) - set(present))
+                raise FeatureFileError(f"{path}: split {name} lacks dataset(s) {', '.join(missing)}")
+            labels = _labels(np.asarray(f[f"lab_{name}"]), f"{path}: lab_{name}")
+            ids = (
+                np.array([i.decode() if isinstance(i, bytes) else str(i) for i in f[f"ids_{name}"][()]], dtype=object)
+                if f"ids_{name}" in f
+                else np.array([f"{name}_{i:06d}" for i in range(len(labels))], dtype=object)
+            )
+            splits[name] = Split(np.asarray(f[f"audio_{name}"]), np.asarray(f[f"visual_{name}"]), labels, ids)
+        if "train" not in splits or "test" not in splits:
+            raise FeatureFileError(f"{path}: needs at least audio/visual/lab datasets for train and test")
+        n_classes = 1 + max(int(s.labels.max()) for s in splits.values() if len(s))
+        class_names = json.loads(f.attrs["class_names"]) if "class_names" in f.attrs else [f"class_{i}" for i in range(n_classes)]
+        return FeatureSet(
+            splits=splits,
+            class_names=list(class_names),
+            backbone=str(f.attrs.get("backbone", "unknown")),
+            source=str(f.attrs.get("source", "community")),
+            provenance=json.loads(f.attrs["provenance"]) if "provenance" in f.attrs else {},
+        )
+
+
+def _labels(raw: np.ndarray, where: str) -> np.ndarray:
+    """Integer labels from an index vector or from one-hot rows."""
+    if raw.ndim == 2 and raw.shape[1] == 1:
+        raw = raw[:, 0]
+    if raw.ndim == 2:
+        if not (np.isin(raw, (0, 1)).all() and (raw.sum(axis=1) == 1).all()):
+            raise FeatureFileError(f"{where}: 2-D labels must be one-hot rows")
+        return raw.argmax(axis=1).astype(np.int64)
+    if raw.ndim != 1:
+        raise FeatureFileError(f"{where}: labels must be a vector or one-hot rows, got shape {raw.shape}")
+    if np.issubdtype(raw.dtype, np.floating):
+        if not np.isfinite(raw).all() or (raw != np.round(raw)).any():
+            raise FeatureFileError(f"{where}: labels must be whole numbers")
+        raw = raw.astype(np.int64)
+    if not np.issubdtype(raw.dtype, np.integer):
+        raise FeatureFileError(f"{where}: labels must be integers, got {raw.dtype}")
+    if len(raw) and raw.min() < 0:
+        raise FeatureFileError(f"{where}: negative label {raw.min()}")
+    return raw.astype(np.int64)

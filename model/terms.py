@@ -1,0 +1,12 @@
+"""Names of the EICS loss terms and constraint pairs (no TensorFlow import, so params
+validation can use them cheaply)."""
+
+LOSS_TERMS = ("corr", "dis", "cons")
+
+CONSTRAINT_PAIRS = {
+    "ex_im_audio": ("ex_audio", "im_audio"),
+    "ex_im_visual": ("ex_visual", "im_visual"),
+    "im_im": ("im_audio", "im_visual"),
+}
+
+FUSION_HEADS = ("ex", "im")

@@ -1,0 +1,139 @@
+"""Training EICS: SGD with momentum on L = L_corr + alpha L_dis + beta L_cons.
+
+After every `validate_every` epochs the CCA fusion is fitted on the training outputs and
+the validation MAP (mean of both directions) is measured; the weights with the best
+validation MAP are kept. Test data never enters this module.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from evaluate.metrics import bidirectional_map
+from model.cca import LinearCCA, fit_linear_cca
+from model.losses import eics_loss
+from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_TERMS
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 256
+    learning_rate: float = 0.01
+    momentum: float = 0.9
+    alpha: float = 0.01
+    beta: float = 0.001
+    loss_terms: tuple = LOSS_TERMS
+    constraint_pairs: tuple = tuple(CONSTRAINT_PAIRS)
+    corr_ridge: float = 1e-4
+    fusion_dim: int = 10
+    fusion_ridge: float = 1e-3
+    fusion_heads: tuple = FUSION_HEADS
+    validate_every: int = 1
+    seed: int = 0
+
+
+@dataclass
+class TrainResult:
+    model: keras.Model
+    fusion: LinearCCA
+    best_epoch: int
+    best_val_map: dict
+    history: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def seed_everything(seed: int) -> None:
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray, batch_size: int = 4096) -> dict:
+    """All four head outputs for paired inputs, as float64 NumPy arrays."""
+    parts = []
+    for start in range(0, len(audio), batch_size):
+        out = model({"audio": audio[start:start + batch_size], "visual": visual[start:start + batch_size]}, training=False)
+        parts.append({k: v.numpy() for k, v in out.items()})
+    return {k: np.concatenate([p[k] for p in parts]).astype(np.float64) for k in parts[0]}
+
+
+def stacked_heads(outputs: dict, heads) -> tuple[np.ndarray, np.ndarray]:
+    """Per modality, the concatenation of the chosen heads ("ex", "im")."""
+    audio = np.concatenate([outputs[f"{h}_audio"] for h in heads], axis=1)
+    visual = np.concatenate([outputs[f"{h}_visual"] for h in heads], axis=1)
+    return audio, visual
+
+
+def fit_fusion(outputs: dict, cfg: TrainConfig) -> LinearCCA:
+    audio, visual = stacked_heads(outputs, cfg.fusion_heads)
+    dim = min(cfg.fusion_dim, audio.shape[1], visual.shape[1])
+    return fit_linear_cca(audio, visual, dim, cfg.fusion_ridge)
+
+
+def fused_embeddings(model, fusion: LinearCCA, audio, visual, heads) -> tuple[np.ndarray, np.ndarray]:
+    a, v = stacked_heads(embed(model, audio, visual), heads)
+    return fusion.transform_x(a), fusion.transform_y(v)
+
+
+def train_eics(
+    model: keras.Model,
+    train,
+    val,
+    n_classes: int,
+    cfg: TrainConfig,
+    log_epoch: Callable[[int, dict], None] | None = None,
+) -> TrainResult:
+    """Train on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
+    rng = np.random.default_rng(cfg.seed)
+    optimizer = keras.optimizers.SGD(learning_rate=cfg.learning_rate, momentum=cfg.momentum)
+    audio = tf.constant(train.audio, tf.float32)
+    visual = tf.constant(train.visual, tf.float32)
+    onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
+    batch = min(cfg.batch_size, len(train))
+    n_batches = len(train) // batch
+
+    @tf.function
+    def train_step(idx):
+        a, v, y = tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx)
+        with tf.GradientTape() as tape:
+            parts = eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
+                              cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge)
+        grads = tape.gradient(parts["total"], model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return parts
+
+    best = {"average": -np.inf}
+    best_weights, best_epoch, history = None, 0, []
+    started = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        order = rng.permutation(len(train))
+        sums = {}
+        for b in range(n_batches):
+            parts = train_step(tf.constant(order[b * batch:(b + 1) * batch]))
+            for k, v in parts.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+        record = {f"loss_{k}": v / n_batches for k, v in sums.items()}
+        if not np.isfinite(record["loss_total"]):
+            raise TrainingDiverged(f"training diverged at epoch {epoch} (loss {record['loss_total']}); lower train.learning_rate")
+        if epoch % cfg.validate_every == 0 or epoch == cfg.epochs:
+            fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
+            val_map = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
+            record.update({f"val_map_{k}": v for k, v in val_map.items()})
+            if val_map["average"] > best["average"]:
+                best, best_epoch, best_weights = val_map, epoch, model.get_weights()
+        history.append(record)
+        if log_epoch:
+            log_epoch(epoch, record)
+    seconds = time.perf_counter() - started
+    model.set_weights(best_weights)
+    fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
+    return TrainResult(model, fusion, best_epoch, best, history, seconds)

@@ -1,0 +1,119 @@
+"""Load params.yaml and check every knob, so a bad value stops a stage with one clear line."""
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import yaml
+
+from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_TERMS
+from pipeline.paths import PARAMS
+
+DATA_SOURCES = ("synthetic", "community")
+
+
+class ParamsError(ValueError):
+    """A params.yaml value that cannot be used."""
+
+
+def load_params(path: str | Path = PARAMS) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path} not found (run from the repository root)")
+    try:
+        params = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(params, dict):
+        raise ParamsError(f"{path} must be a mapping of sections")
+    validate(params)
+    return params
+
+
+def _get(params, dotted):
+    node = params
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise ParamsError(f"params.yaml: {dotted} is missing")
+        node = node[key]
+    return node
+
+
+def _number(params, dotted, low=None, high=None, integer=False, low_open=False, high_open=False):
+    value = _get(params, dotted)
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ParamsError(f"params.yaml: {dotted} must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ParamsError(f"params.yaml: {dotted} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ParamsError(f"params.yaml: {dotted} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def _choices(params, dotted, allowed, many=False):
+    value = _get(params, dotted)
+    values = value if many else [value]
+    if many and (not isinstance(value, list) or not value):
+        raise ParamsError(f"params.yaml: {dotted} must be a non-empty list drawn from {list(allowed)}")
+    for v in values:
+        if v not in allowed:
+            raise ParamsError(f"params.yaml: {dotted} has unknown value {v!r}; choose from {list(allowed)}")
+    return value
+
+
+def _widths(params, dotted):
+    value = _get(params, dotted)
+    if not isinstance(value, list) or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value):
+        raise ParamsError(f"params.yaml: {dotted} must be a list of positive integers, got {value!r}")
+    return value
+
+
+def validate(params: dict) -> None:
+    source = _choices(params, "data.source", DATA_SOURCES)
+    _number(params, "data.val_fraction", 0, 1, low_open=True, high_open=True)
+    _number(params, "data.seed", 0, integer=True)
+    _number(params, "data.audio_dim", 1, integer=True)
+    _number(params, "data.visual_dim", 1, integer=True)
+    if source == "community":
+        path = _get(params, "data.community_file")
+        if not isinstance(path, str) or not path:
+            raise ParamsError("params.yaml: data.community_file must name the HDF5 file to import")
+    for size in ("n_train", "n_val", "n_test"):
+        _number(params, f"synthetic.{size}", 2, integer=True)
+    _number(params, "synthetic.n_classes", 2, integer=True)
+    for knob in ("class_separation", "clip_spread", "nuisance", "noise"):
+        _number(params, f"synthetic.{knob}", 0)
+    _number(params, "synthetic.latent_dim", 1, integer=True)
+
+    _widths(params, "model.audio_hidden")
+    _widths(params, "model.visual_hidden")
+    _number(params, "model.explicit_dim", 1, integer=True)
+    _choices(params, "model.activation", ("relu", "sigmoid", "tanh", "gelu", "elu"))
+    _number(params, "model.alpha", 0)
+    _number(params, "model.beta", 0)
+    _choices(params, "model.loss_terms", LOSS_TERMS, many=True)
+    pairs = _get(params, "model.constraint_pairs")
+    if not isinstance(pairs, list):
+        raise ParamsError("params.yaml: model.constraint_pairs must be a list")
+    for pair in pairs:
+        if pair not in CONSTRAINT_PAIRS:
+            raise ParamsError(f"params.yaml: model.constraint_pairs has unknown value {pair!r}; choose from {list(CONSTRAINT_PAIRS)}")
+    _number(params, "model.corr_ridge", 0, low_open=True)
+    if not isinstance(_get(params, "model.shared_trunk"), bool):
+        raise ParamsError("params.yaml: model.shared_trunk must be true or false")
+
+    _number(params, "train.epochs", 1, integer=True)
+    _number(params, "train.batch_size", 2, integer=True)
+    _number(params, "train.learning_rate", 0, low_open=True)
+    _number(params, "train.momentum", 0, 1, high_open=True)
+    _number(params, "train.validate_every", 1, integer=True)
+    _number(params, "train.seed", 0, integer=True)
+
+    _number(params, "fusion.dim", 1, integer=True)
+    _number(params, "fusion.ridge", 0)
+    _choices(params, "fusion.heads", FUSION_HEADS, many=True)
+
+    scopes = _get(params, "evaluate.scopes")
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):
+        raise ParamsError(f"params.yaml: evaluate.scopes must be a list of positive integers, got {scopes!r}")

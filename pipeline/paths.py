@@ -1,0 +1,14 @@
+"""Where each stage reads and writes (mirrors the outs/deps in dvc.yaml)."""
+from pathlib import Path
+
+PARAMS = Path("params.yaml")
+FEATURES = Path("data/features.h5")
+MODEL = Path("models/eics.keras")
+FUSION = Path("models/fusion.npz")
+TRAIN_SUMMARY = Path("models/train_summary.json")
+DVCLIVE = Path("dvclive")
+RESULTS = Path("results")
+METRICS = RESULTS / "metrics.json"
+PRECISION_SCOPE = RESULTS / "precision_scope.csv"
+AP_PER_CLASS = RESULTS / "ap_per_class.csv"
+TABLE = RESULTS / "results.md"
