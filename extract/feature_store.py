@@ -61,9 +61,10 @@ class FeatureSet:
         return self.splits["train"].visual.shape[1]
 
 
-def validate(features: FeatureSet, where: str, audio_dim: int | None = None, visual_dim: int | None = None) -> None:
+def validate(features: FeatureSet, where: str, audio_dim: int | None = None, visual_dim: int | None = None,
+             required=SPLITS) -> None:
     """Raise FeatureFileError on wrong shapes, dtypes, non-finite values or labels out of range."""
-    missing = [s for s in SPLITS if s not in features.splits]
+    missing = [s for s in required if s not in features.splits]
     if missing:
         raise FeatureFileError(f"{where}: missing split(s) {', '.join(missing)}")
     for name, split in features.splits.items():
@@ -135,6 +136,7 @@ def import_community_file(
     """Read a community file; when it has no val split, carve a stratified, seeded one out of train."""
     path = Path(path)
     features = _read_raw(path)
+    validate(features, str(path), audio_dim, visual_dim, required=("train", "test"))
     if "val" not in features.splits:
         features.splits["val"], features.splits["train"] = _carve(features.splits["train"], val_fraction, seed, path)
         features.provenance["val_carved_from_train"] = {"fraction": val_fraction, "seed": seed}

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from model.cca import LinearCCA, fit_linear_cca
+
+
+def paired(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, 2))
+    x = np.c_[z[:, 0], rng.standard_normal(n), z[:, 1] + 0.5 * rng.standard_normal(n)] @ rng.standard_normal((3, 3))
+    y = np.c_[z[:, 0] + 0.2 * rng.standard_normal(n), z[:, 1], rng.standard_normal((n, 2))] @ rng.standard_normal((4, 4))
+    return x, y
+
+
+def test_recovers_known_canonical_correlations():
+    x, y = paired()
+    cca = fit_linear_cca(x, y, dim=2, ridge=0.0)
+    # true correlations: corr(z0, z0 + 0.2e) = 1/sqrt(1.04); corr(z1 + 0.5e, z1) = 1/sqrt(1.25)
+    np.testing.assert_allclose(cca.correlations, [1 / np.sqrt(1.04), 1 / np.sqrt(1.25)], atol=0.02)
+
+
+def test_projections_are_white_and_paired():
+    x, y = paired()
+    cca = fit_linear_cca(x, y, dim=2, ridge=0.0)
+    px, py = cca.transform_x(x), cca.transform_y(y)
+    np.testing.assert_allclose(np.cov(px.T), np.eye(2), atol=1e-8)
+    np.testing.assert_allclose(np.cov(py.T), np.eye(2), atol=1e-8)
+    cross = (px - px.mean(0)).T @ (py - py.mean(0)) / (len(x) - 1)
+    np.testing.assert_allclose(cross, np.diag(cca.correlations), atol=1e-8)
+
+
+def test_save_load_round_trip(tmp_path):
+    x, y = paired(200)
+    cca = fit_linear_cca(x, y, dim=2)
+    cca.save(tmp_path / "f.npz")
+    back = LinearCCA.load(tmp_path / "f.npz")
+    np.testing.assert_array_equal(back.transform_x(x), cca.transform_x(x))
+
+
+def test_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="paired"):
+        fit_linear_cca(np.ones((5, 2)), np.ones((6, 2)), 1)
+    with pytest.raises(ValueError, match="exceeds"):
+        fit_linear_cca(np.ones((50, 2)), np.ones((50, 2)), 3)

@@ -1,0 +1,104 @@
+import h5py
+import numpy as np
+import pytest
+
+from extract.feature_store import (
+    FeatureFileError,
+    import_community_file,
+    read_features,
+    write_features,
+)
+from extract.synthetic import make_synthetic_features
+
+
+def small_features(seed=0):
+    return make_synthetic_features({"train": 60, "val": 20, "test": 30}, n_classes=3, audio_dim=8, visual_dim=12, seed=seed)
+
+
+def write_community(path, n_train=100, n_test=40, n_classes=4, onehot=True, audio_dim=128, visual_dim=1024):
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        for split, n in (("train", n_train), ("test", n_test)):
+            labels = np.arange(n) % n_classes
+            f["audio_" + split] = rng.standard_normal((n, audio_dim)).astype(np.float32)
+            f["visual_" + split] = rng.standard_normal((n, visual_dim)).astype(np.float32)
+            f["lab_" + split] = np.eye(n_classes)[labels] if onehot else labels
+    return path
+
+
+def test_round_trip_keeps_arrays_and_attributes(tmp_path):
+    fs = small_features()
+    write_features(fs, tmp_path / "f.h5")
+    back = read_features(tmp_path / "f.h5", audio_dim=8, visual_dim=12)
+    for name, split in fs.splits.items():
+        np.testing.assert_array_equal(back.splits[name].audio, split.audio)
+        np.testing.assert_array_equal(back.splits[name].visual, split.visual)
+        np.testing.assert_array_equal(back.splits[name].labels, split.labels)
+        assert list(back.splits[name].ids) == list(split.ids)
+    assert back.class_names == fs.class_names
+    assert back.backbone == fs.backbone and back.provenance["seed"] == 0
+    assert not (tmp_path / "f.h5.tmp").exists()
+
+
+def test_community_import_carves_a_stratified_seeded_val_split(tmp_path):
+    path = write_community(tmp_path / "vegas.h5")
+    a = import_community_file(path, val_fraction=0.2, seed=1)
+    b = import_community_file(path, val_fraction=0.2, seed=1)
+    assert len(a.splits["val"]) == 20 and len(a.splits["train"]) == 80 and len(a.splits["test"]) == 40
+    assert np.bincount(a.splits["val"].labels).tolist() == [5, 5, 5, 5]
+    assert set(a.splits["val"].ids).isdisjoint(a.splits["train"].ids)
+    assert list(a.splits["val"].ids) == list(b.splits["val"].ids)
+    c = import_community_file(path, val_fraction=0.2, seed=2)
+    assert list(a.splits["val"].ids) != list(c.splits["val"].ids)
+    assert a.provenance["val_carved_from_train"] == {"fraction": 0.2, "seed": 1}
+
+
+def test_community_file_with_integer_labels(tmp_path):
+    path = write_community(tmp_path / "ave.h5", onehot=False)
+    fs = import_community_file(path, 0.1, 0)
+    assert fs.n_classes == 4 and fs.splits["test"].labels.dtype == np.int64
+
+
+def test_read_requires_a_val_split(tmp_path):
+    path = write_community(tmp_path / "c.h5")
+    with pytest.raises(FeatureFileError, match="no validation split"):
+        read_features(path)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda f: f.__setitem__("bad", 0) or _replace(f, "audio_train", np.ones((100, 64), np.float32)), "64 dimensions, expected 128"),
+        (lambda f: _replace(f, "visual_test", np.full((40, 1024), np.nan, np.float32)), "NaN"),
+        (lambda f: _replace(f, "lab_test", np.arange(40) - 1), "negative label"),
+        (lambda f: _replace(f, "visual_train", np.ones((99, 1024), np.float32)), "99 rows"),
+        (lambda f: _replace(f, "audio_train", np.ones((100, 128), np.int32)), "floats"),
+        (lambda f: f.__delitem__("lab_test"), "lacks dataset"),
+    ],
+)
+def test_bad_community_files_give_one_clear_error(tmp_path, mutate, message):
+    path = write_community(tmp_path / "bad.h5", onehot=False)
+    with h5py.File(path, "a") as f:
+        mutate(f)
+    with pytest.raises(FeatureFileError, match=message):
+        import_community_file(path, 0.1, 0, audio_dim=128, visual_dim=1024)
+
+
+def _replace(f, key, value):
+    del f[key]
+    f[key] = value
+
+
+def test_missing_and_non_hdf5_files(tmp_path):
+    with pytest.raises(FeatureFileError, match="not found"):
+        import_community_file(tmp_path / "nope.h5", 0.1, 0)
+    junk = tmp_path / "junk.h5"
+    junk.write_text("not hdf5")
+    with pytest.raises(FeatureFileError, match="not a readable HDF5"):
+        read_features(junk)
+
+
+def test_class_too_small_to_carve(tmp_path):
+    path = write_community(tmp_path / "tiny.h5", n_train=5, n_classes=5, onehot=False)
+    with pytest.raises(FeatureFileError, match="need 2"):
+        import_community_file(path, 0.2, 0)

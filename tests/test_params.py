@@ -1,0 +1,101 @@
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.params import ParamsError, load_params, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def with_value(dotted, value):
+    params = copy.deepcopy(DEFAULTS)
+    node = params
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return params
+
+
+def test_defaults_are_valid():
+    validate(copy.deepcopy(DEFAULTS))
+    assert load_params(ROOT / "params.yaml")["model"]["alpha"] == DEFAULTS["model"]["alpha"]
+
+
+def test_every_knob_has_a_comment():
+    for line in (ROOT / "params.yaml").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            assert "#" in line, f"params.yaml line without a comment: {line!r}"
+
+
+@pytest.mark.parametrize(
+    "dotted, value, message",
+    [
+        ("model.alpha", -1, "model.alpha must be >= 0"),
+        ("model.beta", "big", "model.beta must be a number"),
+        ("model.loss_terms", ["corr", "triplet"], "unknown value 'triplet'"),
+        ("model.loss_terms", [], "non-empty list"),
+        ("model.constraint_pairs", ["ex_ex"], "unknown value 'ex_ex'"),
+        ("model.audio_hidden", [1024, 0], "positive integers"),
+        ("data.source", "youtube", "unknown value 'youtube'"),
+        ("data.val_fraction", 1.0, "must be < 1"),
+        ("train.epochs", 0, "train.epochs must be >= 1"),
+        ("train.momentum", 1.0, "must be < 1"),
+        ("fusion.heads", ["mid"], "unknown value 'mid'"),
+        ("evaluate.scopes", [10, -5], "positive integers"),
+    ],
+)
+def test_bad_values_are_named(dotted, value, message):
+    with pytest.raises(ParamsError, match=message):
+        validate(with_value(dotted, value))
+
+
+def test_missing_key_is_named():
+    params = copy.deepcopy(DEFAULTS)
+    del params["train"]["batch_size"]
+    with pytest.raises(ParamsError, match="train.batch_size is missing"):
+        validate(params)
+
+
+def run_stage(tmp_path, module, params):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", module], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "params, module, message",
+    [
+        (with_value("model.alpha", -0.5), "pipeline.features", "error: params.yaml: model.alpha must be >= 0, got -0.5"),
+        (with_value("data.source", "community") | {}, "pipeline.features", "feature file not found"),
+        (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),
+    ],
+)
+def test_stage_stops_with_one_clear_line(tmp_path, params, module, message):
+    result = run_stage(tmp_path, module, params)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_nan_feature_file_stops_the_train_stage(tmp_path):
+    import numpy as np
+
+    from extract.feature_store import write_features
+    from extract.synthetic import make_synthetic_features
+
+    features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2)
+    write_features(features, tmp_path / "data" / "features.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "data" / "features.h5", "a") as f:
+        f["audio_val"][3, 5] = np.nan
+    result = run_stage(tmp_path, "pipeline.train", DEFAULTS)
+    assert result.returncode == 2 and "audio_val has NaN or infinite values in 1 row(s)" in result.stderr
+    assert "Traceback" not in result.stderr

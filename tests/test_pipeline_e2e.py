@@ -1,0 +1,74 @@
+"""End to end: `dvc repro` on a copy of the repository with tiny params."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sh(cmd, cwd, env):
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, shell=True)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    work = tmp_path_factory.mktemp("project")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for name in files:
+        if name.startswith(("results/", "tests/")) or name == "dvc.lock" or not (ROOT / name).is_file():
+            continue
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    params["synthetic"].update(n_train=300, n_val=100, n_test=150, n_classes=4)
+    params["model"].update(audio_hidden=[32], visual_hidden=[32])
+    params["train"].update(epochs=2, batch_size=100)
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
+               TF_CPP_MIN_LOG_LEVEL="3", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t")
+    sh("git init -q && git add -A && git commit -qm init", work, env)
+    first = sh("dvc repro", work, env)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    return work, env
+
+
+def test_repro_writes_metrics_and_table(project):
+    work, _ = project
+    metrics = json.loads((work / "results/metrics.json").read_text())
+    assert 0 < metrics["map_audio_to_visual"] <= 1 and 0 < metrics["map_visual_to_audio"] <= 1
+    assert metrics["map_average"] == pytest.approx((metrics["map_audio_to_visual"] + metrics["map_visual_to_audio"]) / 2)
+    assert set(metrics["ap_per_class"]["audio_to_visual"]) == {f"class_{i}" for i in range(4)}
+    assert metrics["train_seconds"] > 0
+    table = (work / "results/results.md").read_text()
+    assert "| EICS (ours) |" in table and "backbone" in table
+    assert (work / "results/precision_scope.csv").read_text().startswith("scope,audio_to_visual,visual_to_audio")
+    assert (work / "dvclive/metrics.json").is_file()
+
+
+def test_second_repro_does_nothing(project):
+    work, env = project
+    again = sh("dvc repro", work, env)
+    assert again.returncode == 0
+    assert "Running stage" not in again.stdout
+    assert "up to date" in again.stdout
+
+
+def test_changing_alpha_invalidates_only_train_and_evaluate(project):
+    work, env = project
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    params["model"]["alpha"] = 0.1
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        status = sh("dvc status --json", work, env)
+        changed = set(json.loads(status.stdout))
+    finally:
+        sh("git checkout params.yaml", work, env)
+    assert "train" in changed and "features" not in changed

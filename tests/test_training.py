@@ -1,0 +1,55 @@
+import inspect
+
+import numpy as np
+import pytest
+
+from extract.synthetic import make_synthetic_features
+from model.networks import build_eics
+from model.training import TrainConfig, fused_embeddings, seed_everything, train_eics
+from evaluate.metrics import bidirectional_map
+
+N_CLASSES = 4
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_synthetic_features({"train": 400, "val": 120, "test": 200}, n_classes=N_CLASSES,
+                                   audio_dim=16, visual_dim=32, latent_dim=6, noise=0.5, seed=0)
+
+
+def run(data, **overrides):
+    seed_everything(0)
+    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
+    cfg = TrainConfig(epochs=8, batch_size=100, learning_rate=0.05, fusion_dim=4, **overrides)
+    return train_eics(model, data.splits["train"], data.splits["val"], N_CLASSES, cfg), cfg
+
+
+def test_learns_above_chance_and_keeps_best_validation_epoch(data):
+    result, cfg = run(data)
+    val_history = [h["val_map_average"] for h in result.history]
+    assert result.best_epoch == 1 + int(np.argmax(val_history))
+    assert result.best_val_map["average"] == pytest.approx(max(val_history))
+    test = data.splits["test"]
+    scores = bidirectional_map(*fused_embeddings(result.model, result.fusion, test.audio, test.visual, cfg.fusion_heads), test.labels)
+    assert scores["average"] > 1 / N_CLASSES + 0.12
+    assert {"loss_corr", "loss_dis", "loss_cons", "loss_total"} <= set(result.history[0])
+    assert result.seconds > 0
+
+
+def test_training_is_deterministic(data):
+    a, _ = run(data)
+    b, _ = run(data)
+    assert [h["loss_total"] for h in a.history] == [h["loss_total"] for h in b.history]
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_training_never_receives_test_data():
+    assert list(inspect.signature(train_eics).parameters)[:3] == ["model", "train", "val"]
+
+
+def test_shared_trunk_variant_has_fewer_weights():
+    separate = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
+    shared = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, shared_trunk=True)
+    assert shared.count_params() < separate.count_params()
+    assert set(shared.output_names if hasattr(shared, "output_names") else shared.output) == set(separate.output_names if hasattr(separate, "output_names") else separate.output)
