@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_SCOPES = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
-_CHUNK_ROWS = 512
+_CHUNK_ROWS = 128
 
 
 @dataclass(frozen=True)
@@ -66,29 +66,38 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
-def ranked_relevance(distances, query_labels, gallery_labels) -> np.ndarray:
-    """Boolean matrix: is the item at rank k (column) of query q (row) relevant.
+_SIGN_FLIP = np.int64(0x7FFFFFFFFFFFFFFF)
 
-    Gallery items are ordered by ascending distance with ties broken by gallery index.
-    A fast unstable sort is used first. Reordering inside a run of equal distances only
-    changes AP when the run mixes relevant and irrelevant items, and then some adjacent
-    pair with different relevance has equal distances; only such rows are sorted again
-    with a stable sort, which applies the tie rule exactly.
+
+def ranked_relevance(distances, query_labels, gallery_labels) -> np.ndarray:
+    """Boolean matrix: is the gallery item at rank k (column) relevant to query q (row).
+
+    Ranking is by ascending distance, ties by gallery index. For speed each distance is
+    turned into an order-preserving int64 key whose lowest bit is replaced by the item's
+    relevance (0 relevant, 1 not), so one value sort per row yields the relevance sequence
+    without an argsort. That is exact except where two keys agree in all but the lowest
+    bit and differ in relevance (equal distances, or distances one unit in the last place
+    apart); such rows are ranked again with a stable argsort, which is exact by definition.
     """
-    order = np.argsort(distances, axis=1)
-    relevant = gallery_labels[order] == query_labels[:, None]
-    rows, cols = np.nonzero(relevant[:, 1:] != relevant[:, :-1])
-    tie = distances[rows, order[rows, cols]] == distances[rows, order[rows, cols + 1]]
-    tied_rows = np.unique(rows[tie])
-    if tied_rows.size:
-        stable = np.argsort(distances[tied_rows], axis=1, kind="stable")
-        relevant[tied_rows] = gallery_labels[stable] == query_labels[tied_rows, None]
+    keys = np.add(distances, 0.0).view(np.int64)  # a fresh copy; + 0.0 turns -0.0 into +0.0
+    negative = keys < 0
+    if negative.any():
+        keys[negative] ^= _SIGN_FLIP  # negative floats: flip the magnitude bits to keep the order
+    keys &= ~np.int64(1)
+    keys |= gallery_labels[None, :] != query_labels[:, None]
+    keys.sort(axis=1)
+    # keys differing only in the lowest bit: same (or adjacent) distance, mixed relevance
+    ambiguous = np.flatnonzero((np.bitwise_xor(keys[:, 1:], keys[:, :-1]) == 1).any(axis=1))
+    relevant = (keys & 1) == 0
+    for r in ambiguous:
+        order = np.argsort(distances[r], kind="stable")
+        relevant[r] = gallery_labels[order] == query_labels[r]
     return relevant
 
 
 def _score_chunk(distances, query_labels, gallery_labels, scopes):
+    """AP and hits@K for a block of queries: the j-th relevant item, at rank r, adds j / r."""
     relevant = ranked_relevance(distances, query_labels, gallery_labels)
-    # The j-th relevant item of a row, found at rank r, contributes precision j / r.
     rows, cols = np.nonzero(relevant)
     n_relevant = np.bincount(rows, minlength=len(relevant))
     first_of_row = np.cumsum(n_relevant) - n_relevant
@@ -96,9 +105,7 @@ def _score_chunk(distances, query_labels, gallery_labels, scopes):
     precision_sum = np.bincount(rows, weights=j / (cols + 1.0), minlength=len(relevant))
     with np.errstate(invalid="ignore", divide="ignore"):
         ap = np.where(n_relevant > 0, precision_sum / n_relevant, np.nan)
-    top = max(scopes, default=0)
-    hits = np.cumsum(relevant[:, :top], axis=1, dtype=np.int32)
-    hits_at = {k: hits[:, k - 1] for k in scopes}
+    hits_at = {k: relevant[:, :k].sum(axis=1) for k in scopes}
     return ap, hits_at
 
 

@@ -92,3 +92,22 @@ def test_perfect_embeddings_score_one():
 def test_bad_inputs_raise_clear_errors(queries, gallery, ql, gl, message):
     with pytest.raises(ValueError, match=message):
         mean_average_precision(queries, gallery, ql, gl)
+
+
+def test_ranking_handles_ulp_neighbours_ties_and_negative_zero():
+    from evaluate.metrics import ranked_relevance
+
+    half = 0.5
+    up = np.nextafter(half, 1.0)
+    rows = np.array([
+        [up, half, 0.25, 1.0],        # one unit in the last place apart, mixed relevance
+        [half, up, 0.25, 1.0],
+        [0.3, 0.3, 0.3, 0.1],         # exact ties across relevance
+        [-0.0, 0.0, -1e-17, 2.0],     # negative zero, a tiny negative distance
+        [np.nextafter(-1e-17, 0), -1e-17, 0.7, 0.7],
+    ])
+    gallery_labels = np.array([0, 1, 0, 1])
+    for query_label in (0, 1):
+        labels = np.full(len(rows), query_label)
+        expected = gallery_labels[np.argsort(rows, axis=1, kind="stable")] == query_label
+        np.testing.assert_array_equal(ranked_relevance(rows, labels, gallery_labels), expected)

@@ -1,0 +1,54 @@
+"""Training time per epoch on VEGAS-sized synthetic data, against this machine's matmul rate.
+
+Counts the dense-layer FLOPs of one epoch (forward + backward = 3 x forward), measures the
+machine's float32 matmul rate with TensorFlow on a layer-sized product in the same run, and
+prints the epoch time and the fraction of that rate the training loop reaches.
+Run: python -m benchmarks.train_speed
+"""
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import tensorflow as tf  # noqa: E402
+
+from extract.synthetic import make_synthetic_features  # noqa: E402
+from model.networks import build_eics  # noqa: E402
+from model.training import TrainConfig, seed_everything, train_eics  # noqa: E402
+
+N_TRAIN, N_VAL, BATCH = 20234, 2248, 256  # VEGAS: 22,482 training clips, 10 % kept for validation
+
+
+def dense_flops_per_sample(model):
+    return sum(2 * w.shape[0] * w.shape[1] for w in model.trainable_weights if len(w.shape) == 2)
+
+
+def matmul_rate(m=BATCH, k=1024, n=2048, repeats=50):
+    a, b = tf.random.normal((m, k)), tf.random.normal((k, n))
+    tf.matmul(a, b)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        c = tf.matmul(a, b)
+    c.numpy()
+    return 2 * m * k * n * repeats / (time.perf_counter() - start)
+
+
+def main():
+    features = make_synthetic_features({"train": N_TRAIN, "val": N_VAL}, seed=0)
+    seed_everything(0)
+    model = build_eics(128, 1024, 10)
+    stamps = [time.perf_counter()]
+    cfg = TrainConfig(epochs=3, batch_size=BATCH, validate_every=100)
+    train_eics(model, features.splits["train"], features.splits["val"], 10, cfg, lambda e, r: stamps.append(time.perf_counter()))
+    epoch_s = stamps[2] - stamps[1]  # epoch 2: no tracing, no validation
+    flops = 3 * dense_flops_per_sample(model) * (N_TRAIN // BATCH) * BATCH
+    rate = matmul_rate()
+    print(f"training epoch on {N_TRAIN} clips, batch {BATCH}: {epoch_s:.2f} s (first epoch with tracing {stamps[1] - stamps[0]:.2f} s)")
+    print(f"dense FLOPs per epoch: {flops / 1e12:.3f} TFLOP -> {flops / epoch_s / 1e9:.1f} GFLOP/s achieved")
+    print(f"matmul rate ({BATCH}x1024 @ 1024x2048, float32): {rate / 1e9:.1f} GFLOP/s")
+    print(f"training loop reaches {flops / epoch_s / rate:.0%} of the matmul rate")
+    print(f"projected 1000 epochs (paper Fig. 5): {1000 * epoch_s / 60:.0f} min")
+
+
+if __name__ == "__main__":
+    main()
