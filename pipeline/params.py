@@ -114,6 +114,11 @@ def validate(params: dict) -> None:
     _number(params, "fusion.ridge", 0)
     _choices(params, "fusion.heads", FUSION_HEADS, many=True)
 
+    seeds = _get(params, "report.seeds")
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds):
+        raise ParamsError(f"params.yaml: report.seeds must be a non-empty list of non-negative integers, got {seeds!r}")
+    _choices(params, "report.paper_dataset", ("vegas", "ave"))
+
     scopes = _get(params, "evaluate.scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):
         raise ParamsError(f"params.yaml: evaluate.scopes must be a list of positive integers, got {scopes!r}")

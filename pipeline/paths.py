@@ -12,3 +12,6 @@ METRICS = RESULTS / "metrics.json"
 PRECISION_SCOPE = RESULTS / "precision_scope.csv"
 AP_PER_CLASS = RESULTS / "ap_per_class.csv"
 TABLE = RESULTS / "results.md"
+METHOD_RESULTS = RESULTS / "methods"
+REPORT = RESULTS / "report.md"
+PAPER_RESULTS = Path("evaluate/paper_results.json")

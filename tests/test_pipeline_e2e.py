@@ -30,6 +30,7 @@ def project(tmp_path_factory):
     params["synthetic"].update(n_train=300, n_val=100, n_test=150, n_classes=4)
     params["model"].update(audio_hidden=[32], visual_hidden=[32])
     params["train"].update(epochs=2, batch_size=100)
+    params["report"].update(seeds=[0])
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
                TF_CPP_MIN_LOG_LEVEL="3", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
@@ -51,6 +52,9 @@ def test_repro_writes_metrics_and_table(project):
     assert "| EICS (ours) |" in table and "backbone" in table
     assert (work / "results/precision_scope.csv").read_text().startswith("scope,audio_to_visual,visual_to_audio")
     assert (work / "dvclive/metrics.json").is_file()
+    report = (work / "results/report.md").read_text()
+    for row in ("| Random |", "| CCA |", "| C-CCA |", "| EICS (ours) |", "| Ex-Im-share |", "| Implicit-space |"):
+        assert row in report
 
 
 def test_second_repro_does_nothing(project):

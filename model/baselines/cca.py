@@ -1,0 +1,8 @@
+"""CCA (Hotelling 1936): closed-form linear CCA with a ridge on the raw features."""
+from model.baselines import Embedder
+from model.cca import fit_linear_cca
+
+
+def fit(train, val, n_classes, seed, dim=10, ridge=1e-3):
+    cca = fit_linear_cca(train.audio, train.visual, dim, ridge)
+    return Embedder(cca.transform_x, cca.transform_y)

@@ -1,0 +1,57 @@
+"""Stage `method@<name>`: fit one compared method for every seed in report.seeds, score it on
+the test split with the same metric as EICS, record wall-clock fitting seconds."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+
+from pipeline import paths
+from pipeline.params import load_params
+from pipeline.stage import StageError, run
+
+
+def method_options(name: str, params: dict) -> dict:
+    from model.baselines import EICS_VARIANTS
+
+    if name in EICS_VARIANTS:
+        from pipeline.train import train_config
+
+        m = params["model"]
+        network = {k: m[k] for k in ("audio_hidden", "visual_hidden", "explicit_dim", "activation")}
+        return {"config": train_config(params), "network": network}
+    return {"dim": params["fusion"]["dim"]}
+
+
+def main() -> None:
+    from evaluate.metrics import bidirectional_map
+    from evaluate.tables import write_text_atomic
+    from extract.feature_store import read_features
+    from model.baselines import METHODS, fit_method
+
+    if len(sys.argv) != 2 or sys.argv[1] not in METHODS:
+        raise StageError(f"usage: python -m pipeline.method NAME, with NAME one of {', '.join(METHODS)}")
+    name = sys.argv[1]
+    params = load_params()
+    features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
+    train, val, test = (features.splits[s] for s in ("train", "val", "test"))
+    runs = []
+    for seed in params["report"]["seeds"]:
+        started = time.perf_counter()
+        embedder = fit_method(name, train, val, features.n_classes, seed, **method_options(name, params))
+        seconds = time.perf_counter() - started
+        scores = bidirectional_map(embedder.embed_audio(test.audio), embedder.embed_visual(test.visual), test.labels)
+        runs.append({"seed": seed, "train_seconds": round(seconds, 3), **scores})
+        print(f"{name} seed {seed}: average MAP {scores['average']:.4f} ({seconds:.1f} s)", flush=True)
+    summary = {"method": name, "runs": runs}
+    for key in ("audio_to_visual", "visual_to_audio", "average", "train_seconds"):
+        values = np.array([r[key] for r in runs])
+        summary[f"{key}_mean"] = float(values.mean())
+        summary[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    write_text_atomic(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    run(main)
