@@ -53,13 +53,6 @@ class RetrievalScores:
         return out
 
 
-def cosine_distance(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
-    """1 - cosine similarity, float64. An all-zero row has similarity 0 to everything."""
-    q = _unit_rows(queries)
-    g = _unit_rows(gallery)
-    return 1.0 - q @ g.T
-
-
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=1, keepdims=True)

@@ -13,10 +13,11 @@ def main() -> None:
     params = load_params()
     import keras
 
-    from evaluate.metrics import retrieval_scores
+    from evaluate.metrics import bidirectional_map, retrieval_scores
     from evaluate.tables import markdown_table, write_csv, write_text_atomic
     from extract.feature_store import read_features
-    from model.cca import LinearCCA, fit_linear_cca
+    from model.baselines import fit_method
+    from model.cca import LinearCCA
     from model.training import fused_embeddings
 
     features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
@@ -53,17 +54,16 @@ def main() -> None:
         f"{audio.shape[1]}-D CCA space; epoch {summary['best_epoch']} of {summary['epochs']} chosen on validation MAP.\n\n"
     )
     # Reference row: closed-form linear CCA on the raw features (fitted on train, same metric).
-    train = features.splits["train"]
-    cca = fit_linear_cca(train.audio, train.visual, params["fusion"]["dim"], params["fusion"]["ridge"])
-    cca_a, cca_v = cca.transform_x(test.audio), cca.transform_y(test.visual)
-    cca_maps = [retrieval_scores(q, g, test.labels, test.labels, ()).mean_average_precision for q, g in ((cca_a, cca_v), (cca_v, cca_a))]
-    metrics["linear_cca_map_average"] = sum(cca_maps) / 2
+    cca = fit_method("cca", features.splits["train"], features.splits["val"], features.n_classes, 0,
+                     dim=params["fusion"]["dim"])
+    cca_maps = bidirectional_map(cca.embed_audio(test.audio), cca.embed_visual(test.visual), test.labels)
+    metrics["linear_cca_map_average"] = cca_maps["average"]
     write_text_atomic(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
     table = markdown_table(
         ["Method", "A→V", "V→A", "Avg.", "Train s"],
         [["EICS (ours)", metrics["map_audio_to_visual"], metrics["map_visual_to_audio"], metrics["map_average"],
           f"{summary['train_seconds']:.1f}"],
-         ["Linear CCA (reference)", cca_maps[0], cca_maps[1], metrics["linear_cca_map_average"], "-"]],
+         ["Linear CCA (reference)", cca_maps["audio_to_visual"], cca_maps["visual_to_audio"], cca_maps["average"], "-"]],
         bold_best=True,
     )
     write_text_atomic(paths.TABLE, header + table)

@@ -72,7 +72,7 @@ def run_stage(tmp_path, module, params):
     "params, module, message",
     [
         (with_value("model.alpha", -0.5), "pipeline.features", "error: params.yaml: model.alpha must be >= 0, got -0.5"),
-        (with_value("data.source", "community") | {}, "pipeline.features", "feature file not found"),
+        (with_value("data.source", "community"), "pipeline.features", "feature file not found"),
         (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),
     ],
 )
