@@ -12,10 +12,9 @@ TABLE4 = ("random", "explicit_only", "implicit_only", "ex_im_share", "eics_no_co
 
 
 def main() -> None:
-    import h5py
-
     from evaluate.report import map_table, time_table
     from evaluate.tables import write_text_atomic
+    from extract.feature_store import read_features
 
     params = load_params()
     results = {}
@@ -23,9 +22,8 @@ def main() -> None:
         summary = json.loads(path.read_text())
         results[summary["method"]] = summary
     paper = json.loads(paths.PAPER_RESULTS.read_text())
-    with h5py.File(paths.FEATURES, "r") as f:
-        source, backbone = f.attrs.get("source", "unknown"), f.attrs.get("backbone", "unknown")
-        n_test = len(f["lab_test"])
+    features = read_features(paths.FEATURES)
+    source, backbone, n_test = features.source, features.backbone, len(features.splits["test"])
     seeds = params["report"]["seeds"]
     compare = params["report"]["paper_dataset"]
     header = (

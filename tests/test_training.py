@@ -52,4 +52,4 @@ def test_shared_trunk_variant_has_fewer_weights():
     separate = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
     shared = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, shared_trunk=True)
     assert shared.count_params() < separate.count_params()
-    assert set(shared.output_names if hasattr(shared, "output_names") else shared.output) == set(separate.output_names if hasattr(separate, "output_names") else separate.output)
+    assert shared.output_names == separate.output_names
