@@ -14,8 +14,14 @@ from pipeline.stage import StageError, run
 
 
 def method_options(name: str, params: dict) -> dict:
-    from model.baselines import EICS_VARIANTS
+    from model.baselines import EICS_VARIANTS, NEURAL
 
+    if name in NEURAL:
+        from model.baselines.loop import NeuralOptions
+
+        b = params["baselines"]
+        return {"options": NeuralOptions(hidden=tuple(b["hidden"]), dim=params["fusion"]["dim"], epochs=b["epochs"],
+                                         batch_size=b["batch_size"], learning_rate=b["learning_rate"], margin=b["margin"])}
     if name in EICS_VARIANTS:
         from pipeline.train import train_config
 

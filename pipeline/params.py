@@ -114,6 +114,12 @@ def validate(params: dict) -> None:
     _number(params, "fusion.ridge", 0)
     _choices(params, "fusion.heads", FUSION_HEADS, many=True)
 
+    _widths(params, "baselines.hidden")
+    _number(params, "baselines.epochs", 1, integer=True)
+    _number(params, "baselines.batch_size", 2, integer=True)
+    _number(params, "baselines.learning_rate", 0, low_open=True)
+    _number(params, "baselines.margin", 0)
+
     seeds = _get(params, "report.seeds")
     if not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds):
         raise ParamsError(f"params.yaml: report.seeds must be a non-empty list of non-negative integers, got {seeds!r}")

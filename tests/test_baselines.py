@@ -3,7 +3,8 @@ import pytest
 
 from evaluate.metrics import bidirectional_map
 from extract.synthetic import make_synthetic_features
-from model.baselines import CLOSED_FORM, EICS_VARIANTS, fit_method
+from model.baselines import CLOSED_FORM, EICS_VARIANTS, NEURAL, fit_method
+from model.baselines.loop import NeuralOptions
 from model.training import TrainConfig
 
 N_CLASSES = 4
@@ -19,8 +20,13 @@ def data():
                                    audio_dim=16, visual_dim=32, latent_dim=6, noise=0.5, seed=0)
 
 
+NEURAL_OPTIONS = {"options": NeuralOptions(hidden=(32,), dim=4, epochs=20, batch_size=100, learning_rate=1e-2)}
+
+
 def options(name):
-    return EICS_OPTIONS if name in EICS_VARIANTS else {"dim": 4}
+    if name in EICS_VARIANTS:
+        return EICS_OPTIONS
+    return NEURAL_OPTIONS if name in NEURAL else {"dim": 4}
 
 
 def scores(name, data, seed=0):
@@ -30,7 +36,7 @@ def scores(name, data, seed=0):
     return a, v, bidirectional_map(a, v, test.labels)
 
 
-@pytest.mark.parametrize("name", CLOSED_FORM + EICS_VARIANTS)
+@pytest.mark.parametrize("name", CLOSED_FORM + NEURAL + EICS_VARIANTS)
 def test_shapes_determinism_and_level(name, data):
     a, v, result = scores(name, data)
     assert a.shape[0] == v.shape[0] == 400 and a.shape[1] == v.shape[1] <= 4

@@ -20,8 +20,9 @@ class Embedder:
 
 
 CLOSED_FORM = ("random", "cca", "kcca", "c_cca")
+NEURAL = ("dcca", "c_dcca", "dscmr", "tnn_c_cca", "acmr", "ucal", "ugach", "agah")
 EICS_VARIANTS = ("eics", "explicit_only", "implicit_only", "ex_im_share", "eics_no_cons", "eics_no_im_im")
-METHODS = CLOSED_FORM + EICS_VARIANTS
+METHODS = CLOSED_FORM + NEURAL + EICS_VARIANTS
 
 
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options) -> Embedder:

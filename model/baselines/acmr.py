@@ -1,0 +1,39 @@
+"""ACMR, adversarial cross-modal retrieval (Wang et al., 2017). Real-valued common space,
+ranked by cosine similarity, as the paper reports it beside the real-valued methods.
+
+Feature projectors f (audio) and g (visual) map into the common space. Their embedding
+loss combines label prediction (a softmax classifier on the common space, both
+modalities) and cross-modal triplet constraints (hardest in-batch negative of another
+class). A modality classifier tries to tell audio embeddings from visual ones; the
+projectors receive its gradient reversed, so they learn modality-invariant embeddings.
+
+    L = L_label + L_triplet + gamma * L_modality(reversed),  gamma = 0.1 here
+"""
+import keras
+import tensorflow as tf
+
+from model.baselines import Embedder
+from model.baselines.loop import (NeuralOptions, cross_modal_triplet, l2_rows, mlp, modality_loss, predict,
+                                  train_with_validation)
+from model.training import seed_everything
+
+
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1):
+    seed_everything(seed)
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")
+    classifier = mlp(options.dim, (), n_classes, "label_classifier")
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+    cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True)
+
+    def loss_fn(a, v, y):
+        u, w = f(a, training=True), g(v, training=True)
+        label = cross_entropy(y, classifier(u, training=True)) + cross_entropy(y, classifier(w, training=True))
+        same = tf.matmul(y, y, transpose_b=True) > 0.5
+        triplet = cross_modal_triplet(l2_rows(u), l2_rows(w), same, options.margin)
+        return label + triplet + gamma * modality_loss(discriminator, u, w)
+
+    def make_embedder():
+        return Embedder(lambda x: predict(f, x), lambda x: predict(g, x))
+
+    return train_with_validation([f, g, classifier, discriminator], loss_fn, make_embedder, train, val, n_classes, seed, options)

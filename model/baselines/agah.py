@@ -1,0 +1,40 @@
+"""AGAH, adversary guided asymmetric hashing (Gu et al., 2019). Protocol: binary codes with
+Hamming ranking (cosine on ±1 codes orders exactly as Hamming distance), `dim` bits.
+
+What is kept: supervised hashing networks per modality with tanh outputs; a pairwise
+label-similarity likelihood on code inner products (pairs of the same class should agree,
+others disagree); asymmetry: besides relaxed-against-relaxed codes, each modality's relaxed
+codes are matched against the other modality's binarised codes; a quantisation loss; an adversarial modality classifier with
+reversed gradients guiding both networks to one code distribution. What is simplified:
+the multi-label attention module is left out, since these datasets have one label per clip.
+"""
+import tensorflow as tf
+
+from model.baselines import Embedder
+from model.baselines.loop import NeuralOptions, modality_loss, mlp, predict, quantisation_loss, sign_codes, train_with_validation
+from model.training import seed_everything
+
+
+def _similarity_likelihood(relaxed, binary, same, bits):
+    theta = tf.matmul(relaxed, binary, transpose_b=True) * (4.0 / bits)  # inner products in [-4, 4]
+    return tf.reduce_mean(tf.nn.softplus(theta) - same * theta)
+
+
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1, quantise=0.1):
+    seed_everything(seed)
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", out_activation="tanh")
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", out_activation="tanh")
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+
+    def loss_fn(a, v, y):
+        ha, hv = f(a, training=True), g(v, training=True)
+        same = tf.matmul(y, y, transpose_b=True)
+        ba, bv = tf.stop_gradient(tf.sign(ha)), tf.stop_gradient(tf.sign(hv))
+        pairwise = (_similarity_likelihood(ha, hv, same, options.dim)
+                    + _similarity_likelihood(ha, bv, same, options.dim) + _similarity_likelihood(hv, ba, same, options.dim))
+        return pairwise + gamma * modality_loss(discriminator, ha, hv) + quantise * quantisation_loss(ha, hv)
+
+    def make_embedder():
+        return Embedder(lambda x: sign_codes(predict(f, x)), lambda x: sign_codes(predict(g, x)))
+
+    return train_with_validation([f, g, discriminator], loss_fn, make_embedder, train, val, n_classes, seed, options)

@@ -1,0 +1,8 @@
+"""C-DCCA, deep cluster CCA (Yu et al., 2019): DCCA whose correlation objective runs over
+all same-label audio-visual pairs in the batch (cluster correspondences), as C-CCA does in
+closed form. Implemented by dcca.fit(cluster=True)."""
+from model.baselines import dcca
+
+
+def fit(train, val, n_classes, seed, options):
+    return dcca.fit(train, val, n_classes, seed, options, cluster=True)

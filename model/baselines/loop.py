@@ -1,0 +1,127 @@
+"""What the neural baselines share: small MLPs, a gradient-reversal op for the adversarial
+ones, and one training loop (Adam on shuffled mini-batches; after every epoch the method's
+embedder is scored on the validation split and the best weights are kept)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from evaluate.metrics import bidirectional_map
+from model.baselines import Embedder
+
+
+@dataclass
+class NeuralOptions:
+    hidden: tuple = (1024,)      # hidden widths of every projector
+    dim: int = 10                # size of the common space (or code length for hashing)
+    epochs: int = 20
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    margin: float = 0.2          # triplet / ranking margin (cosine units)
+
+
+def mlp(input_dim, widths, out_dim, name, out_activation=None) -> keras.Sequential:
+    return keras.Sequential(
+        [keras.Input((input_dim,))]
+        + [layers.Dense(w, activation="relu", name=f"{name}_hidden{i + 1}") for i, w in enumerate(widths)]
+        + [layers.Dense(out_dim, activation=out_activation, name=f"{name}_out")],
+        name=name,
+    )
+
+
+@tf.custom_gradient
+def reverse_gradient(x):
+    """Identity forward, negated gradient backward: one optimiser then plays both sides of a
+    min-max game (the discriminator descends, the projectors ascend its loss)."""
+    return tf.identity(x), lambda dy: -dy
+
+
+def modality_loss(discriminator, u, w):
+    """Cross-entropy of telling audio (1) from visual (0), on gradient-reversed embeddings."""
+    logits = discriminator(tf.concat([reverse_gradient(u), reverse_gradient(w)], axis=0), training=True)[:, 0]
+    truth = tf.concat([tf.ones(tf.shape(u)[0]), tf.zeros(tf.shape(w)[0])], axis=0)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(truth, logits))
+
+
+def l2_rows(x):
+    return tf.math.l2_normalize(x, axis=1)
+
+
+def hinge(positive_sim, negative_sim, margin):
+    """Triplet hinge on similarities: mean of max(0, margin - s(anchor, pos) + s(anchor, neg))."""
+    return tf.reduce_mean(tf.nn.relu(margin - positive_sim + negative_sim))
+
+
+def cross_modal_triplet(a, v, related, margin, hardest=True):
+    """Cross-modal triplet loss in both directions; the positive of clip i is its own pair.
+
+    `a`, `v` are row-normalised embeddings of paired clips; `related[i, j]` is true when
+    item j must not serve as a negative for i (same label, or the identity matrix when no
+    labels are used). With `hardest` the hardest in-batch negative is used; otherwise the
+    hinge is averaged over all negatives (steadier without labels, where the hardest
+    negative is often a same-class clip).
+    """
+    sim = tf.matmul(a, v, transpose_b=True)
+    positive = tf.linalg.diag_part(sim)
+    if hardest:
+        masked = sim - 4.0 * tf.cast(related, sim.dtype)  # cosine >= -1, so related items drop out
+        return hinge(positive, tf.reduce_max(masked, axis=1), margin) + hinge(positive, tf.reduce_max(masked, axis=0), margin)
+    negative = 1.0 - tf.cast(related, sim.dtype)
+    rows = tf.nn.relu(margin - positive[:, None] + sim) * negative
+    cols = tf.nn.relu(margin - positive[None, :] + sim) * negative
+    return (tf.reduce_sum(rows) + tf.reduce_sum(cols)) / tf.maximum(tf.reduce_sum(negative), 1.0)
+
+
+def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes, seed, opts: NeuralOptions) -> Embedder:
+    """Minimise `loss_fn(audio, visual, onehot)` over the weights of `models`; after every
+    epoch call `make_embedder()` and keep the weights with the best validation MAP."""
+    rng = np.random.default_rng(seed)
+    optimizer = keras.optimizers.Adam(opts.learning_rate)
+    variables = []
+    for model in models:
+        variables += [v for v in model.trainable_variables if all(v is not w for w in variables)]
+    audio = tf.constant(train.audio, tf.float32)
+    visual = tf.constant(train.visual, tf.float32)
+    onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
+    batch = min(opts.batch_size, len(train))
+
+    @tf.function
+    def step(idx):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx))
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    best, best_weights = -np.inf, None
+    for _ in range(opts.epochs):
+        order = rng.permutation(len(train))
+        for b in range(len(train) // batch):
+            loss = step(tf.constant(order[b * batch:(b + 1) * batch]))
+        if not np.isfinite(float(loss)):
+            raise FloatingPointError("baseline training diverged (non-finite loss); lower its learning rate")
+        embedder = make_embedder()
+        score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)["average"]
+        if score > best:
+            best, best_weights = score, [m.get_weights() for m in models]
+    for model, weights in zip(models, best_weights):
+        model.set_weights(weights)
+    return make_embedder()
+
+
+def predict(model, x) -> np.ndarray:
+    return np.concatenate([model(x[i:i + 4096], training=False).numpy() for i in range(0, len(x), 4096)]).astype(np.float64)
+
+
+def sign_codes(x: np.ndarray) -> np.ndarray:
+    """±1 binary codes. For codes of equal length, cosine similarity is 1 - 2 * Hamming / bits,
+    so ranking them by cosine (ties by index) is exactly Hamming ranking."""
+    return np.where(x >= 0, 1.0, -1.0)
+
+
+def quantisation_loss(*relaxed):
+    """Mean squared distance of tanh outputs from their signs (pushes them towards ±1)."""
+    return tf.add_n([tf.reduce_mean(tf.square(h - tf.stop_gradient(tf.sign(h)))) for h in relaxed])
