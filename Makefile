@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	python -m benchmarks.map_speed
 	python -m benchmarks.train_speed
+	python -m benchmarks.extract_speed
 
 clean-venv:
 	rm -rf $(VENV)

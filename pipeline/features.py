@@ -5,12 +5,49 @@ from extract.feature_store import import_community_file, validate, write_feature
 from extract.synthetic import make_synthetic_features
 from pipeline import paths
 from pipeline.params import load_params
-from pipeline.stage import run
+from pipeline.stage import StageError, run
+
+
+def video_features(params: dict):
+    """Clip-level features from the extract stages' shards, and the skipped (path, reason) list."""
+    import librosa
+    import numpy as np
+    import tensorflow as tf
+
+    from extract.manifest import read_manifest
+    from extract.shards import read_shards
+    from extract.video_features import assemble
+
+    listed = read_manifest(paths.MANIFEST)
+    clips = [c for c in listed if not c.skip_reason]
+    audio, audio_skips, audio_backbone = read_shards(paths.EXTRACT / "audio")
+    visual, visual_skips, visual_backbone = read_shards(paths.EXTRACT / "visual")
+    with np.load(paths.PCA) as f:
+        pca = {k: f[k] for k in f.files}
+    x = params["extract"]
+    provenance = {
+        "videos": params["data"]["videos"], "audio_frontend": x["audio_frontend"], "pca_dim": x["pca_dim"],
+        "pca_whiten": x["pca_whiten"], "frames_per_second": 1, "audio_sample_rate": 16000,
+        "tools": {"librosa": librosa.__version__, "pyav": __import__("av").__version__,
+                  "opencv": __import__("cv2").__version__, "tensorflow": tf.__version__},
+        "note": "Keras InceptionV3 with our own PCA: not YouTube-8M-compatible",
+    }
+    backbone = f"audio: {audio_backbone}; visual: {visual_backbone}"
+    try:
+        features, missing = assemble(clips, audio, visual, pca, provenance, backbone)
+    except ValueError as err:
+        raise StageError(str(err)) from None
+    reasons = {**visual_skips, **audio_skips}
+    skipped = [(c.path, c.skip_reason) for c in listed if c.skip_reason]
+    return features, skipped + [(c.path, reasons.get(c.clip_id, "no features")) for c in missing]
 
 
 def main() -> None:
+    from extract.shards import write_skip_list
+
     params = load_params()
     data = params["data"]
+    skipped = []
     if data["source"] == "synthetic":
         syn = params["synthetic"]
         features = make_synthetic_features(
@@ -25,12 +62,17 @@ def main() -> None:
             noise=syn["noise"],
             seed=data["seed"],
         )
+    elif data["source"] == "videos":
+        features, skipped = video_features(params)
     else:
         features = import_community_file(
             data["community_file"], data["val_fraction"], data["seed"], data["audio_dim"], data["visual_dim"]
         )
     validate(features, data["source"], data["audio_dim"], data["visual_dim"])
     write_features(features, paths.FEATURES)
+    write_skip_list(params["extract"]["skips"], skipped)
+    if skipped:
+        print(f"features: {len(skipped)} clip(s) skipped, see {params['extract']['skips']}")
     sizes = ", ".join(f"{name} {len(split)}" for name, split in features.splits.items())
     print(f"features: {paths.FEATURES} ({features.source}; {features.n_classes} classes; {sizes})")
 

@@ -9,7 +9,7 @@ import yaml
 from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_TERMS
 from pipeline.paths import PARAMS
 
-DATA_SOURCES = ("synthetic", "community")
+DATA_SOURCES = ("videos", "synthetic", "community")
 
 
 class ParamsError(ValueError):
@@ -79,6 +79,29 @@ def validate(params: dict) -> None:
         path = _get(params, "data.community_file")
         if not isinstance(path, str) or not path:
             raise ParamsError("params.yaml: data.community_file must name the HDF5 file to import")
+    if source == "videos":
+        videos = _get(params, "data.videos")
+        if not isinstance(videos, str) or not videos:
+            raise ParamsError("params.yaml: data.videos must name a folder or a CSV of videos")
+        if _get(params, "data.visual_dim") != _get(params, "extract.pca_dim"):
+            raise ParamsError("params.yaml: data.visual_dim must equal extract.pca_dim when data.source is videos")
+    fractions = _get(params, "data.split_fractions")
+    if (not isinstance(fractions, list) or len(fractions) != 3 or not all(isinstance(f, (int, float)) and f > 0 for f in fractions)
+            or abs(sum(fractions) - 1) > 1e-6):
+        raise ParamsError(f"params.yaml: data.split_fractions must be three positive shares summing to 1, got {fractions!r}")
+    _number(params, "sample.classes", 2, 6, integer=True)
+    _number(params, "sample.clips_per_class", 3, integer=True)
+    _number(params, "sample.seed", 0, integer=True)
+    _choices(params, "extract.backbone", ("auto", "pretrained", "standin"))
+    _choices(params, "extract.audio_frontend", ("vggish", "paper"))
+    for key in ("vggish", "inception", "skips"):
+        if not isinstance(_get(params, f"extract.{key}"), str) or not _get(params, f"extract.{key}"):
+            raise ParamsError(f"params.yaml: extract.{key} must be a non-empty string")
+    _number(params, "extract.shard_size", 1, integer=True)
+    _number(params, "extract.batch_size", 1, integer=True)
+    _number(params, "extract.pca_dim", 1, 2048, integer=True)
+    if not isinstance(_get(params, "extract.pca_whiten"), bool):
+        raise ParamsError("params.yaml: extract.pca_whiten must be true or false")
     for size in ("n_train", "n_val", "n_test"):
         _number(params, f"synthetic.{size}", 2, integer=True)
     _number(params, "synthetic.n_classes", 2, integer=True)

@@ -15,3 +15,7 @@ TABLE = RESULTS / "results.md"
 METHOD_RESULTS = RESULTS / "methods"
 REPORT = RESULTS / "report.md"
 PAPER_RESULTS = Path("evaluate/paper_results.json")
+SAMPLE = Path("data/sample")
+MANIFEST = Path("data/manifest.csv")
+EXTRACT = Path("data/extract")
+PCA = Path("models/pca.npz")

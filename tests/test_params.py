@@ -90,7 +90,8 @@ def test_nan_feature_file_stops_the_train_stage(tmp_path):
     from extract.feature_store import write_features
     from extract.synthetic import make_synthetic_features
 
-    features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2)
+    features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2,
+                                       visual_dim=DEFAULTS["data"]["visual_dim"])
     write_features(features, tmp_path / "data" / "features.h5")
     import h5py
 

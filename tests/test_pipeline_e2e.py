@@ -27,6 +27,8 @@ def project(tmp_path_factory):
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)
     params = yaml.safe_load((work / "params.yaml").read_text())
+    params["data"].update(source="synthetic", visual_dim=1024)
+    params["sample"].update(classes=2, clips_per_class=3)
     params["synthetic"].update(n_train=300, n_val=100, n_test=150, n_classes=4)
     params["model"].update(audio_hidden=[32], visual_hidden=[32])
     params["train"].update(epochs=2, batch_size=100)

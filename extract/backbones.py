@@ -1,0 +1,130 @@
+"""Audio (VGGish) and visual (InceptionV3) backbones, pretrained or stand-in.
+
+- VGGish: the published TensorFlow model, from a local SavedModel directory
+  (`tf.saved_model.load`) or a TF Hub handle (`hub.load`), called as a frozen function on a
+  16 kHz mono waveform; it returns one 128-D embedding per 0.96 s example.
+- InceptionV3: `keras.applications.InceptionV3(include_top=False, pooling="avg")`, weights
+  "imagenet" (downloaded once by Keras) or a local `.h5`; RGB 299 x 299 after
+  `preprocess_input`; the average-pooled last hidden layer (ReLU'd, 2048-D).
+- Stand-ins: small deterministic networks with the same inputs and output sizes (the audio
+  one reads our librosa log-mel examples), for tests and the bundled sample only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from extract import audio_frontend
+
+AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights cannot be loaded; the message names the param and the file to place."""
+
+
+@dataclass
+class AudioBackbone:
+    name: str
+    prepare: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # 16 kHz waveform -> (start seconds, inputs)
+    infer: Callable[[np.ndarray], np.ndarray]  # inputs (N, ...) -> N x 128, one row per input
+
+    def embed(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        starts, inputs = self.prepare(waveform)
+        return starts, (self.infer(inputs) if len(inputs) else np.zeros((0, AUDIO_DIM), np.float32))
+
+
+@dataclass
+class VisualBackbone:
+    name: str
+    embed: Callable[[np.ndarray], np.ndarray]  # (N, H, W, 3) uint8 RGB -> N x 2048
+
+
+def _seeded(seed):
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
+def standin_audio(preset: str = "vggish") -> AudioBackbone:
+    net = keras.Sequential([
+        keras.Input((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS)),
+        keras.layers.Reshape((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS, 1)),
+        keras.layers.Conv2D(16, 3, strides=2, activation="relu", kernel_initializer=_seeded(1)),
+        keras.layers.Conv2D(32, 3, strides=2, activation="relu", kernel_initializer=_seeded(2)),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(AUDIO_DIM, kernel_initializer=_seeded(3)),  # no final ReLU, like VGGish's embedding
+    ])
+
+    return AudioBackbone("standin-audio (random deterministic CNN, not VGGish)",
+                         lambda waveform: audio_frontend.examples(waveform, preset=preset),
+                         lambda ex: net(ex, training=False).numpy())
+
+
+def standin_visual() -> VisualBackbone:
+    net = keras.Sequential([
+        keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3)),
+        keras.layers.AveragePooling2D(4),
+        keras.layers.Conv2D(16, 5, strides=2, activation="relu", kernel_initializer=_seeded(4)),
+        keras.layers.Conv2D(32, 3, strides=2, activation="relu", kernel_initializer=_seeded(5)),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(VISUAL_DIM, activation="relu", kernel_initializer=_seeded(6)),
+    ])
+    return VisualBackbone("standin-visual (random deterministic CNN, not InceptionV3)",
+                          lambda frames: net(prepare_images(frames), training=False).numpy())
+
+
+def prepare_images(frames: np.ndarray) -> tf.Tensor:
+    """RGB uint8 frames -> 299 x 299, scaled to [-1, 1] (InceptionV3 preprocess_input)."""
+    resized = tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (IMAGE_SIZE, IMAGE_SIZE))
+    return keras.applications.inception_v3.preprocess_input(resized)
+
+
+def load_vggish(source: str) -> AudioBackbone:
+    """A local SavedModel directory, or a TF Hub handle (needs network the first time)."""
+    if Path(source).is_dir():
+        model = tf.saved_model.load(source)
+    else:
+        try:
+            import tensorflow_hub as hub
+
+            model = hub.load(source)
+        except Exception as err:  # hub raises many kinds (URLError, OSError, ValueError...)
+            raise WeightsUnavailable(
+                f"cannot load VGGish from {source!r} ({type(err).__name__}); set extract.vggish to a local "
+                "SavedModel directory, e.g. place the TF Hub 'vggish/1' model at models/pretrained/vggish"
+            ) from None
+
+    example = int(0.96 * 16000)
+
+    def prepare(waveform):
+        # 0.96 s chunks; VGGish frames a waveform into exactly these non-overlapping examples.
+        # Chunks of several clips are inferred as one waveform, so the last 15 ms of STFT
+        # context of a clip's final example come from what follows it.
+        n = len(waveform) // example
+        return np.arange(n) * 0.96, waveform[: n * example].reshape(n, example)
+
+    def infer(chunks):
+        out = model(tf.constant(chunks.reshape(-1), tf.float32))
+        return np.asarray(out, dtype=np.float32)[: len(chunks)]
+
+    return AudioBackbone(f"vggish ({source})", prepare, infer)
+
+
+def load_inception(weights: str) -> VisualBackbone:
+    """weights: "imagenet" (Keras download) or the path of a local .h5 file."""
+    if weights != "imagenet" and not Path(weights).is_file():
+        raise WeightsUnavailable(f"InceptionV3 weights file {weights!r} not found; set extract.inception to 'imagenet' "
+                                 "or place the notop .h5 file there")
+    try:
+        net = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=weights)
+    except Exception as err:  # download failures surface as URLError / OSError / ValueError
+        raise WeightsUnavailable(
+            f"cannot load InceptionV3 weights {weights!r} ({type(err).__name__}); set extract.inception to a local "
+            "file, e.g. models/pretrained/inception_v3_notop.h5"
+        ) from None
+    return VisualBackbone(f"inceptionv3 ({Path(weights).name if weights != 'imagenet' else 'imagenet'})",
+                          lambda frames: net(prepare_images(frames), training=False).numpy())

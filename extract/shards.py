@@ -1,0 +1,144 @@
+"""Per-shard extraction: clips in manifest order are cut into shards of `shard_size`;
+each shard becomes one HDF5 file of per-clip rows, written atomically, so an interrupted
+run resumes at the first missing shard and the result equals an uninterrupted run.
+
+Decoding and input preparation run in a background thread one shard ahead of the
+backbone; inputs of all clips in a shard are concatenated and inferred in batches.
+Clips that fail to decode are recorded (clip id, path, reason) and get no rows.
+
+Shard file layout: `rows` (sum T x D float32), `offsets` (n + 1 int64), `starts`
+(sum T float64, each row's start time in seconds), `ids` (n str), attribute `backbone`.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import h5py
+import numpy as np
+
+from extract.decode import DecodeError
+
+
+@dataclass
+class Modality:
+    name: str
+    backbone: str
+    prepare: Callable[[str], tuple[np.ndarray, np.ndarray]]  # path -> (starts, inputs); may raise DecodeError
+    infer: Callable[[np.ndarray], np.ndarray]                # inputs (N, ...) -> rows (N, D)
+    batch_size: int = 64
+    settings: str = ""  # everything besides the clips that changes the rows (backbone, front end...)
+
+
+def shard_path(out_dir: Path, index: int) -> Path:
+    return out_dir / f"shard_{index:05d}.h5"
+
+
+def fingerprint(modality: Modality, clips) -> str:
+    """What a finished shard must have been made from to be reused on resume."""
+    text = "\n".join([modality.backbone, modality.settings] + [f"{c.clip_id}\t{c.path}" for c in clips])
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _is_done(path: Path, expected: str) -> bool:
+    if not path.exists():
+        return False
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("fingerprint") == expected
+    except OSError:
+        return False
+
+
+def _prepare_shard(modality, clips):
+    prepared, skipped = [], []
+    for clip in clips:
+        try:
+            starts, inputs = modality.prepare(clip.path)
+            if len(inputs) == 0:
+                raise DecodeError("no complete example")
+            prepared.append((clip, starts, inputs))
+        except DecodeError as err:
+            skipped.append((clip, str(err)))
+    return prepared, skipped
+
+
+def _infer_all(modality, prepared):
+    inputs = np.concatenate([p[2] for p in prepared])
+    out = np.concatenate([modality.infer(inputs[i:i + modality.batch_size]) for i in range(0, len(inputs), modality.batch_size)])
+    if not np.isfinite(out).all():
+        raise FloatingPointError(f"{modality.name} backbone produced non-finite values")
+    return out.astype(np.float32)
+
+
+def _write_shard(path: Path, modality, prepared, rows, skipped, stamp):
+    counts = [len(p[2]) for p in prepared]
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        f["rows"] = rows if prepared else np.zeros((0, 0), np.float32)
+        f["offsets"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        f["starts"] = np.concatenate([p[1] for p in prepared]) if prepared else np.zeros(0)
+        f.create_dataset("ids", data=np.array([p[0].clip_id for p in prepared], dtype=object), dtype=h5py.string_dtype())
+        f.create_dataset("skipped_ids", data=np.array([s[0].clip_id for s in skipped], dtype=object), dtype=h5py.string_dtype())
+        f.create_dataset("skipped_reasons", data=np.array([s[1] for s in skipped], dtype=object), dtype=h5py.string_dtype())
+        f.attrs["backbone"] = modality.backbone
+        f.attrs["fingerprint"] = stamp
+    os.replace(tmp, path)
+
+
+def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 200, log=print) -> None:
+    """Write every missing or outdated shard of `clips` under out_dir; finished shards made
+    from the same clips and settings are kept, shards beyond the clip list are removed."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shards = [clips[i:i + shard_size] for i in range(0, len(clips), shard_size)]
+    stamps = [fingerprint(modality, s) for s in shards]
+    for stale in sorted(out_dir.glob("shard_*.h5"))[len(shards):]:
+        stale.unlink()
+    todo = [k for k in range(len(shards)) if not _is_done(shard_path(out_dir, k), stamps[k])]
+    if len(todo) < len(shards):
+        log(f"{modality.name}: {len(shards) - len(todo)} of {len(shards)} shard(s) already done, resuming")
+    started, done = time.perf_counter(), 0
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_prepare_shard, modality, shards[todo[0]]) if todo else None
+        for n, k in enumerate(todo):
+            prepared, skipped = pending.result()
+            if n + 1 < len(todo):  # decode the next shard while the backbone works on this one
+                pending = pool.submit(_prepare_shard, modality, shards[todo[n + 1]])
+            rows = _infer_all(modality, prepared) if prepared else None
+            _write_shard(shard_path(out_dir, k), modality, prepared, rows, skipped, stamps[k])
+            done += len(shards[k])
+            rate = done / (time.perf_counter() - started)
+            log(f"{modality.name}: shard {k + 1}/{len(shards)}, {done} clips, {rate:.1f} clips/s, {len(skipped)} skipped")
+
+
+def read_shards(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], str]:
+    """({clip_id: T x D rows}, {clip_id: skip reason}, backbone) over all shards of a directory."""
+    rows, skips, backbones = {}, {}, set()
+    for path in sorted(Path(out_dir).glob("shard_*.h5")):
+        with h5py.File(path, "r") as f:
+            offsets, data = f["offsets"][()], f["rows"][()]
+            for i, clip_id in enumerate(f["ids"].asstr()[()]):
+                rows[clip_id] = data[offsets[i]:offsets[i + 1]]
+            for clip_id, reason in zip(f["skipped_ids"].asstr()[()], f["skipped_reasons"].asstr()[()]):
+                skips[clip_id] = reason
+            backbones.add(f.attrs["backbone"])
+    return rows, skips, " + ".join(sorted(backbones))
+
+
+def write_skip_list(path: str | Path, entries: list[tuple[str, str]]) -> None:
+    """CSV `path,reason`, written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "reason"])
+        writer.writerows(sorted(entries))
+    os.replace(tmp, path)

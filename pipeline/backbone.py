@@ -1,0 +1,39 @@
+"""Which backbone the extract stages use (extract.backbone: auto | pretrained | standin)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.stage import StageError
+
+
+def use_standin(params: dict) -> bool:
+    """auto: the stand-in for the bundled sample, pretrained weights for anything else.
+    The stand-in is refused for any other dataset."""
+    choice = params["extract"]["backbone"]
+    is_sample = Path(params["data"]["videos"]).resolve() == paths.SAMPLE.resolve()
+    if choice == "standin" and not is_sample:
+        raise StageError("extract.backbone: standin is only for the bundled sample; real datasets need pretrained weights")
+    return choice == "standin" or (choice == "auto" and is_sample)
+
+
+def audio_backbone(params: dict):
+    from extract.backbones import WeightsUnavailable, load_vggish, standin_audio
+
+    if use_standin(params):
+        return standin_audio(params["extract"]["audio_frontend"])
+    try:
+        return load_vggish(params["extract"]["vggish"])
+    except WeightsUnavailable as err:
+        raise StageError(str(err)) from None
+
+
+def visual_backbone(params: dict):
+    from extract.backbones import WeightsUnavailable, load_inception, standin_visual
+
+    if use_standin(params):
+        return standin_visual()
+    try:
+        return load_inception(params["extract"]["inception"])
+    except WeightsUnavailable as err:
+        raise StageError(str(err)) from None

@@ -1,0 +1,59 @@
+"""Stages `audio` and `visual`: per-shard backbone features of every clip in the manifest
+(`python -m pipeline.extract_modality audio|visual`). Resumes from finished shards."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from pipeline import paths
+from pipeline.params import load_params
+from pipeline.stage import StageError, run
+
+
+def modality(name: str, params: dict):
+    """The Modality to extract: decoding in the prepare step (background thread), backbone in infer."""
+    from extract.decode import decode_audio, decode_frames_1fps
+    from extract.shards import Modality
+    from pipeline.backbone import audio_backbone, visual_backbone
+
+    x = params["extract"]
+    # A clip is kept only when both of its modalities decode, so both stages check both.
+    if name == "audio":
+        backbone = audio_backbone(params)
+
+        def prepare(path):
+            decode_frames_1fps(path)
+            return backbone.prepare(decode_audio(path))
+
+        return Modality("audio", backbone.name, prepare, backbone.infer, x["batch_size"], f"frontend={x['audio_frontend']}")
+    backbone = visual_backbone(params)
+
+    def prepare_visual(path):
+        decode_audio(path)
+        return decode_frames_1fps(path)
+
+    return Modality("visual", backbone.name, prepare_visual, backbone.embed, x["batch_size"])
+
+
+def main() -> None:
+    from extract.manifest import read_manifest
+    from extract.shards import extract
+
+    if len(sys.argv) != 2 or sys.argv[1] not in ("audio", "visual"):
+        raise StageError("usage: python -m pipeline.extract_modality audio|visual")
+    name = sys.argv[1]
+    params = load_params()
+    out_dir = paths.EXTRACT / name
+    clips = [c for c in read_manifest(paths.MANIFEST) if not c.skip_reason] if params["data"]["source"] == "videos" else []
+    if not clips:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.glob("shard_*.h5"):
+            old.unlink()
+        print(f"{name}: nothing to extract (data.source: {params['data']['source']})")
+        return
+    extract(clips, modality(name, params), out_dir, params["extract"]["shard_size"], log=lambda m: print(m, flush=True))
+
+
+if __name__ == "__main__":
+    run(main)

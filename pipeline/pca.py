@@ -1,0 +1,36 @@
+"""Stage `pca`: fit the visual PCA on the frames of training clips only."""
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline import paths
+from pipeline.params import load_params
+from pipeline.stage import StageError, run
+
+
+def main() -> None:
+    from extract.manifest import read_manifest
+    from extract.pca import PCAError, fit_pca, save_pca
+    from extract.shards import read_shards
+
+    params = load_params()
+    paths.PCA.parent.mkdir(parents=True, exist_ok=True)
+    if params["data"]["source"] != "videos":
+        np.savez(paths.PCA, unused=np.array(params["data"]["source"]))
+        print(f"pca: not used (data.source: {params['data']['source']})")
+        return
+    visual, _, _ = read_shards(paths.EXTRACT / "visual")
+    audio, _, _ = read_shards(paths.EXTRACT / "audio")
+    train_ids = [c.clip_id for c in read_manifest(paths.MANIFEST) if c.split == "train" and not c.skip_reason and c.clip_id in visual and c.clip_id in audio]
+    x = params["extract"]
+    try:
+        pca = fit_pca((visual[i] for i in train_ids), x["pca_dim"], x["pca_whiten"])
+    except PCAError as err:
+        raise StageError(str(err)) from None
+    save_pca(pca, paths.PCA)
+    kept = float(pca.explained_variance_ratio_.sum())
+    print(f"pca: 2048 -> {x['pca_dim']} on {len(train_ids)} training clips, {kept:.1%} of the variance kept")
+
+
+if __name__ == "__main__":
+    run(main)

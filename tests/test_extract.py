@@ -1,0 +1,186 @@
+"""Extraction from raw videos: decoding, front end, backbones, weights, PCA, shards, bad input."""
+from fractions import Fraction
+
+import h5py
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from extract import audio_frontend
+from extract.backbones import WeightsUnavailable, load_inception, load_vggish, standin_audio, standin_visual
+from extract.decode import DecodeError, decode_audio, decode_frames_1fps
+from extract.manifest import build_manifest, write_manifest, read_manifest
+from extract.pca import PCAError, fit_pca
+from extract.sample import HEIGHT, WIDTH, write_mp4, write_sample
+from extract.shards import Modality, extract, read_shards
+
+
+def frames_for(seconds, fps):
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(int(seconds * fps))]
+
+
+def tone(seconds, freq=1000.0, rate=22050):
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("fps", [Fraction(15), Fraction(25, 2), Fraction(30000, 1001)])
+def test_decode_round_trip(tmp_path, fps):
+    path = tmp_path / "clip.mp4"
+    write_mp4(path, frames_for(5.0, fps), fps, tone(5.0), 22050)
+    waveform = decode_audio(path)
+    assert waveform.dtype == np.float32 and abs(len(waveform) / 16000 - 5.0) < 0.1
+    seconds, frames = decode_frames_1fps(path)
+    assert list(seconds) == [0, 1, 2, 3, 4, 5] or list(seconds) == [0, 1, 2, 3, 4]
+    assert frames.shape[1:] == (HEIGHT, WIDTH, 3) and frames.dtype == np.uint8
+
+
+def test_pure_tone_lands_in_the_expected_mel_band():
+    rate = 16000
+    t = np.arange(3 * rate) / rate
+    for freq in (500.0, 2000.0):
+        mel = audio_frontend.log_mel(np.sin(2 * np.pi * freq * t).astype(np.float32), rate)
+        import librosa
+
+        centres = librosa.mel_frequencies(audio_frontend.N_MELS + 2, fmin=audio_frontend.FMIN, fmax=audio_frontend.FMAX, htk=True)[1:-1]
+        assert abs(int(mel.mean(axis=0).argmax()) - int(np.abs(centres - freq).argmin())) <= 1
+
+
+def test_example_count_for_a_duration():
+    for seconds, expected in ((1.0, 1), (2.0, 2), (5.0, 5), (0.5, 0)):
+        starts, ex = audio_frontend.examples(np.zeros(int(seconds * 16000), np.float32))
+        assert ex.shape == (expected, 96, 64) and np.allclose(starts, np.arange(expected) * 0.96)
+    _, paper = audio_frontend.examples(np.zeros(10 * 16000, np.float32), preset="paper")
+    assert len(paper) == (1 + (10 * 16000 - 2048) // 512) // 96
+
+
+def test_standin_shapes_and_determinism():
+    a1, a2 = standin_audio(), standin_audio()
+    w = np.random.default_rng(0).standard_normal(3 * 16000).astype(np.float32)
+    starts, rows = a1.embed(w)
+    assert rows.shape == (3, 128) and len(starts) == 3
+    np.testing.assert_array_equal(rows, a2.embed(w)[1])
+    frames = np.random.default_rng(1).integers(0, 255, (4, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    out = standin_visual().embed(frames)
+    assert out.shape == (4, 2048) and out.min() >= 0  # ReLU'd like InceptionV3's pooled features
+
+
+class TinyVGGish(tf.Module):
+    """Same call signature as the TF Hub VGGish: 16 kHz waveform -> one 128-D row per 0.96 s."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(tf.random.stateless_normal((64, 128), seed=(1, 2)))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def __call__(self, waveform):
+        n = tf.shape(waveform)[0] // 15360
+        examples = tf.reshape(waveform[: n * 15360], (n, 64, 240))
+        return tf.matmul(tf.reduce_mean(examples, axis=2), self.w)
+
+
+def test_vggish_saved_model_loads_through_the_real_path(tmp_path):
+    tf.saved_model.save(TinyVGGish(), str(tmp_path / "vggish"))
+    backbone = load_vggish(str(tmp_path / "vggish"))
+    starts, rows = backbone.embed(np.ones(int(2.5 * 16000), np.float32))
+    assert rows.shape == (2, 128) and np.allclose(starts, [0, 0.96])
+
+
+def test_inception_h5_loads_through_the_real_path(tmp_path):
+    import keras
+
+    net = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None)
+    net.save_weights(tmp_path / "inception.weights.h5")
+    backbone = load_inception(str(tmp_path / "inception.weights.h5"))
+    frames = np.random.default_rng(0).integers(0, 255, (2, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    np.testing.assert_allclose(backbone.embed(frames), net(keras.applications.inception_v3.preprocess_input(
+        tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (299, 299))), training=False).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_missing_weights_name_the_param(tmp_path):
+    with pytest.raises(WeightsUnavailable, match="extract.inception"):
+        load_inception(str(tmp_path / "missing.h5"))
+    with pytest.raises(WeightsUnavailable, match="extract.vggish"):
+        load_vggish(str(tmp_path / "no_such_handle"))
+
+
+def test_pca_needs_enough_training_frames_and_sees_only_what_it_is_given():
+    rng = np.random.default_rng(0)
+    with pytest.raises(PCAError, match="needs at least 8 training frames"):
+        fit_pca([rng.standard_normal((3, 16))], 8)
+    train = [rng.standard_normal((5, 16)) + 10 for _ in range(20)]
+    pca = fit_pca(iter(train), 4, chunk=8)
+    np.testing.assert_allclose(pca.mean_, np.concatenate(train).mean(axis=0), atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def battery(tmp_path_factory):
+    """A folder of good and bad clips, the way users' folders go wrong."""
+    root = tmp_path_factory.mktemp("videos")
+    (root / "good").mkdir()
+    (root / "bad").mkdir()
+    for i in range(3):
+        write_mp4(root / "good" / f"g{i}.mp4", frames_for(3, 15), Fraction(15), tone(3), 22050)
+    write_mp4(root / "good" / "odd_rate.mp4", frames_for(3, Fraction(25, 2)), Fraction(25, 2), tone(3), 16000)
+    write_mp4(root / "good" / "silent.mp4", frames_for(3, 15), Fraction(15), np.zeros(3 * 22050, np.float32), 22050)
+    write_mp4(root / "bad" / "no_audio.mp4", frames_for(3, 15), Fraction(15), None, 22050)
+    write_mp4(root / "bad" / "no_video.mp4", None, Fraction(15), tone(3), 22050)
+    write_mp4(root / "bad" / "short.mp4", frames_for(0.5, 15), Fraction(15), tone(0.5), 22050)
+    good = (root / "good" / "g0.mp4").read_bytes()
+    (root / "bad" / "truncated.mp4").write_bytes(good[: len(good) // 3])
+    (root / "bad" / "corrupt.mp4").write_bytes(good[:48] + bytes(range(256)) * 20)
+    (root / "bad" / "empty.mp4").write_bytes(b"")
+    (root / "bad" / "text.mp4").write_text("this is not a video\n")
+    write_mp4(root / "good" / "g0.mkv", frames_for(3, 15), Fraction(15), tone(3), 22050)  # same id as g0.mp4
+    return root
+
+
+def test_bad_input_battery_is_recorded_and_never_nan(battery, tmp_path):
+    clips = build_manifest(battery, seed=0)
+    duplicate = [c for c in clips if c.skip_reason]
+    assert [c.clip_id for c in duplicate] == ["good/g0"] and "duplicate" in duplicate[0].skip_reason
+    clips = [c for c in clips if not c.skip_reason] + [type(clips[0])("bad/missing", str(battery / "bad" / "missing.mp4"), "bad", "train")]
+    audio = standin_audio()
+    modality = Modality("audio", audio.name, lambda p: (decode_frames_1fps(p), audio.prepare(decode_audio(p)))[1], audio.infer)
+    extract(clips, modality, tmp_path / "audio", shard_size=4, log=lambda m: None)
+    rows, skips, _ = read_shards(tmp_path / "audio")
+    assert set(rows) == {"good/g0", "good/g1", "good/g2", "good/odd_rate", "good/silent"}
+    assert set(skips) == {"bad/no_audio", "bad/no_video", "bad/short", "bad/truncated", "bad/corrupt", "bad/empty",
+                          "bad/text", "bad/missing"}
+    assert "no audio track" in skips["bad/no_audio"] and "video" in skips["bad/no_video"]
+    assert "shorter than 1 s" in skips["bad/short"]
+    assert all(np.isfinite(r).all() and len(r) for r in rows.values())
+
+
+def test_resume_after_a_kill_gives_identical_shards(battery, tmp_path):
+    clips = [c for c in build_manifest(battery, seed=0) if not c.skip_reason and c.label == "good"]
+    visual = standin_visual()
+    modality = Modality("visual", visual.name, decode_frames_1fps, visual.embed, batch_size=8)
+    extract(clips, modality, tmp_path / "full", shard_size=2, log=lambda m: None)
+    extract(clips, modality, tmp_path / "resumed", shard_size=2, log=lambda m: None)
+    # simulate a kill -9 during shard 2: its file never got renamed into place, a temp file is left
+    (tmp_path / "resumed" / "shard_00001.h5").rename(tmp_path / "resumed" / "shard_00001.h5.tmp")
+    messages = []
+    extract(clips, modality, tmp_path / "resumed", shard_size=2, log=messages.append)
+    assert "already done, resuming" in messages[0]
+    full, _, _ = read_shards(tmp_path / "full")
+    resumed, _, _ = read_shards(tmp_path / "resumed")
+    assert full.keys() == resumed.keys()
+    for k in full:
+        np.testing.assert_array_equal(full[k], resumed[k])
+
+
+def test_manifest_split_is_stratified_seeded_and_respects_a_csv_split(tmp_path):
+    root = tmp_path / "sample"
+    write_sample(root, classes=("siren", "drum"), clips_per_class=10, seed=0)
+    clips = build_manifest(root, seed=3)
+    for label in ("siren", "drum"):
+        splits = [c.split for c in clips if c.label == label]
+        assert (splits.count("train"), splits.count("val"), splits.count("test")) == (7, 1, 2)
+    assert [c.split for c in clips] == [c.split for c in build_manifest(root, seed=3)]
+    write_manifest(clips, tmp_path / "m.csv")
+    assert read_manifest(tmp_path / "m.csv") == clips
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("path,label,split\n" + "".join(f"sample/{c.clip_id}.mp4,{c.label},test\n" for c in clips))
+    assert {c.split for c in build_manifest(csv_path)} == {"test"}

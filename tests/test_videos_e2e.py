@@ -1,0 +1,66 @@
+"""End to end from raw videos: `dvc repro evaluate` on a 2-class mini sample."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    work = tmp_path_factory.mktemp("videos_project")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for name in files:
+        if name.startswith(("results/", "tests/")) or name == "dvc.lock" or not (ROOT / name).is_file():
+            continue
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, work / name)
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    params["data"].update(source="videos", visual_dim=32)
+    params["sample"].update(classes=2, clips_per_class=8)
+    params["extract"].update(pca_dim=32, shard_size=5)
+    params["model"].update(audio_hidden=[32], visual_hidden=[32], explicit_dim=4)
+    params["train"].update(epochs=3, batch_size=100)
+    params["fusion"].update(dim=4)
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
+               TF_CPP_MIN_LOG_LEVEL="3", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t")
+    subprocess.run("git init -q && git add -A && git commit -qm init", cwd=work, env=env, shell=True, check=True)
+    started = time.perf_counter()
+    first = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    return work, env, time.perf_counter() - started
+
+
+def test_videos_to_metrics_in_time_with_the_backbone_named(project):
+    work, _, seconds = project
+    assert seconds < 180
+    metrics = json.loads((work / "results/metrics.json").read_text())
+    assert 0 < metrics["map_average"] <= 1
+    assert "standin-audio" in (work / "results/results.md").read_text()
+    with h5py.File(work / "data/features.h5", "r") as f:
+        assert "standin-visual" in f.attrs["backbone"]
+        assert f["visual_train"].shape[1] == 32 and f["audio_train"].shape[1] == 128
+        for key in f:
+            if key.startswith(("audio_", "visual_")):
+                assert np.isfinite(f[key][()]).all()
+        n = sum(len(f[f"lab_{s}"]) for s in ("train", "val", "test"))
+    assert n == 16
+    assert (work / "data/skips.csv").read_text().strip() == "path,reason"
+
+
+def test_second_repro_skips_everything(project):
+    work, env, _ = project
+    again = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "Running stage" not in again.stdout
