@@ -83,20 +83,29 @@ def prepare_images(frames: np.ndarray) -> tf.Tensor:
     return keras.applications.inception_v3.preprocess_input(resized)
 
 
-def load_vggish(source: str) -> AudioBackbone:
-    """A local SavedModel directory, or a TF Hub handle (needs network the first time)."""
+def vggish_model(source: str):
+    """The VGGish SavedModel from a local directory, or a TF Hub handle (needs network once)."""
     if Path(source).is_dir():
-        model = tf.saved_model.load(source)
+        return tf.saved_model.load(source)
     else:
         try:
             import tensorflow_hub as hub
 
-            model = hub.load(source)
+            return hub.load(source)
         except Exception as err:  # hub raises many kinds (URLError, OSError, ValueError...)
             raise WeightsUnavailable(
                 f"cannot load VGGish from {source!r} ({type(err).__name__}); set extract.vggish to a local "
-                "SavedModel directory, e.g. place the TF Hub 'vggish/1' model at models/pretrained/vggish"
+                "SavedModel directory, e.g. place the TF Hub 'vggish/1' model at models/downloads/vggish"
             ) from None
+
+
+def resolve_vggish(source: str, destination: str | Path) -> None:
+    """Store the VGGish SavedModel under `destination` (shared through DVC from there)."""
+    tf.saved_model.save(vggish_model(source), str(destination))
+
+
+def load_vggish(source: str) -> AudioBackbone:
+    model = vggish_model(source)
 
     example = int(0.96 * 16000)
 
@@ -114,7 +123,7 @@ def load_vggish(source: str) -> AudioBackbone:
     return AudioBackbone(f"vggish ({source})", prepare, infer)
 
 
-def load_inception(weights: str) -> VisualBackbone:
+def inception_network(weights: str) -> keras.Model:
     """weights: "imagenet" (Keras download) or the path of a local .h5 file."""
     if weights != "imagenet" and not Path(weights).is_file():
         raise WeightsUnavailable(f"InceptionV3 weights file {weights!r} not found; set extract.inception to 'imagenet' "
@@ -124,7 +133,17 @@ def load_inception(weights: str) -> VisualBackbone:
     except Exception as err:  # download failures surface as URLError / OSError / ValueError
         raise WeightsUnavailable(
             f"cannot load InceptionV3 weights {weights!r} ({type(err).__name__}); set extract.inception to a local "
-            "file, e.g. models/pretrained/inception_v3_notop.h5"
+            "file, e.g. models/downloads/inception_v3_notop.h5"
         ) from None
+    return net
+
+
+def resolve_inception(weights: str, destination: str | Path) -> None:
+    """Store the InceptionV3 notop weights at `destination` (a .weights.h5 path)."""
+    inception_network(weights).save_weights(str(destination))
+
+
+def load_inception(weights: str) -> VisualBackbone:
+    net = inception_network(weights)
     return VisualBackbone(f"inceptionv3 ({Path(weights).name if weights != 'imagenet' else 'imagenet'})",
                           lambda frames: net(prepare_images(frames), training=False).numpy())

@@ -23,9 +23,11 @@ def audio_backbone(params: dict):
     if use_standin(params):
         return standin_audio(params["extract"]["audio_frontend"])
     try:
-        return load_vggish(params["extract"]["vggish"])
+        backbone = load_vggish(str(paths.PRETRAINED_VGGISH))  # resolved by the `weights` stage
     except WeightsUnavailable as err:
         raise StageError(str(err)) from None
+    backbone.name = f"vggish ({params['extract']['vggish']})"
+    return backbone
 
 
 def visual_backbone(params: dict):
@@ -34,6 +36,8 @@ def visual_backbone(params: dict):
     if use_standin(params):
         return standin_visual()
     try:
-        return load_inception(params["extract"]["inception"])
+        backbone = load_inception(str(paths.PRETRAINED_INCEPTION))  # resolved by the `weights` stage
     except WeightsUnavailable as err:
         raise StageError(str(err)) from None
+    backbone.name = f"inceptionv3 ({params['extract']['inception']})"
+    return backbone

@@ -19,3 +19,6 @@ SAMPLE = Path("data/sample")
 MANIFEST = Path("data/manifest.csv")
 EXTRACT = Path("data/extract")
 PCA = Path("models/pca.npz")
+PRETRAINED = Path("models/pretrained")
+PRETRAINED_VGGISH = PRETRAINED / "vggish"
+PRETRAINED_INCEPTION = PRETRAINED / "inception_v3_notop.weights.h5"

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from extract import audio_frontend
-from extract.backbones import WeightsUnavailable, load_inception, load_vggish, standin_audio, standin_visual
+from extract.backbones import (WeightsUnavailable, load_inception, load_vggish, resolve_inception, resolve_vggish,
+                               standin_audio, standin_visual)
 from extract.decode import DecodeError, decode_audio, decode_frames_1fps
 from extract.manifest import build_manifest, write_manifest, read_manifest
 from extract.pca import PCAError, fit_pca
@@ -80,22 +81,41 @@ class TinyVGGish(tf.Module):
         return tf.matmul(tf.reduce_mean(examples, axis=2), self.w)
 
 
-def test_vggish_saved_model_loads_through_the_real_path(tmp_path):
+def test_vggish_saved_model_loads_and_resolves_through_the_real_path(tmp_path):
     tf.saved_model.save(TinyVGGish(), str(tmp_path / "vggish"))
     backbone = load_vggish(str(tmp_path / "vggish"))
-    starts, rows = backbone.embed(np.ones(int(2.5 * 16000), np.float32))
+    waveform = np.random.default_rng(0).standard_normal(int(2.5 * 16000)).astype(np.float32)
+    starts, rows = backbone.embed(waveform)
     assert rows.shape == (2, 128) and np.allclose(starts, [0, 0.96])
+    resolve_vggish(str(tmp_path / "vggish"), tmp_path / "pretrained" / "vggish")
+    np.testing.assert_allclose(load_vggish(str(tmp_path / "pretrained" / "vggish")).embed(waveform)[1], rows, rtol=1e-6)
 
 
-def test_inception_h5_loads_through_the_real_path(tmp_path):
+def test_inception_h5_loads_and_resolves_through_the_real_path(tmp_path):
     import keras
 
     net = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None)
     net.save_weights(tmp_path / "inception.weights.h5")
     backbone = load_inception(str(tmp_path / "inception.weights.h5"))
     frames = np.random.default_rng(0).integers(0, 255, (2, HEIGHT, WIDTH, 3), dtype=np.uint8)
-    np.testing.assert_allclose(backbone.embed(frames), net(keras.applications.inception_v3.preprocess_input(
-        tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (299, 299))), training=False).numpy(), rtol=1e-4, atol=1e-5)
+    expected = net(keras.applications.inception_v3.preprocess_input(
+        tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (299, 299))), training=False).numpy()
+    np.testing.assert_allclose(backbone.embed(frames), expected, rtol=1e-4, atol=1e-5)
+    resolve_inception(str(tmp_path / "inception.weights.h5"), tmp_path / "resolved.weights.h5")
+    np.testing.assert_allclose(load_inception(str(tmp_path / "resolved.weights.h5")).embed(frames), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_standin_only_for_the_bundled_sample():
+    from pipeline.backbone import use_standin
+    from pipeline.stage import StageError
+
+    def params(backbone, videos):
+        return {"extract": {"backbone": backbone}, "data": {"videos": videos}}
+
+    assert use_standin(params("auto", "data/sample")) and not use_standin(params("auto", "data/vegas"))
+    assert not use_standin(params("pretrained", "data/sample"))
+    with pytest.raises(StageError, match="only for the bundled sample"):
+        use_standin(params("standin", "data/vegas"))
 
 
 def test_missing_weights_name_the_param(tmp_path):

@@ -60,6 +60,21 @@ def test_videos_to_metrics_in_time_with_the_backbone_named(project):
     assert (work / "data/skips.csv").read_text().strip() == "path,reason"
 
 
+def test_pca_is_fitted_on_training_frames_only(project):
+    from extract.manifest import read_manifest
+    from extract.shards import read_shards
+
+    work, _, _ = project
+    visual, _, _ = read_shards(work / "data/extract/visual")
+    clips = read_manifest(work / "data/manifest.csv")
+    train = np.concatenate([visual[c.clip_id] for c in clips if c.split == "train"])
+    everything = np.concatenate(list(visual.values()))
+    with np.load(work / "models/pca.npz") as f:
+        mean = f["mean"]
+    np.testing.assert_allclose(mean, train.mean(axis=0), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(mean, everything.mean(axis=0), rtol=1e-5, atol=1e-6)
+
+
 def test_second_repro_skips_everything(project):
     work, env, _ = project
     again = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=300)
