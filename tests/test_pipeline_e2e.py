@@ -19,10 +19,10 @@ def sh(cmd, cwd, env):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("project")
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
-    for name in files:
-        if name.startswith(("results/", "tests/")) or name == "dvc.lock" or not (ROOT / name).is_file():
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:  # the tracked sources, without the outputs of earlier runs
+        outputs = name.startswith(("results/", "tests/", "dvclive/", "models/")) or name == "dvc.lock"
+        if outputs or (name.startswith("data/") and not name.startswith("data/external/")) or not (ROOT / name).is_file():
             continue
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)
