@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: repro test bench clean-venv
+.PHONY: repro test bench grid clean-venv
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -28,6 +28,9 @@ bench: $(STAMP)
 	python -m benchmarks.map_speed
 	python -m benchmarks.train_speed
 	python -m benchmarks.extract_speed
+
+grid: $(STAMP)
+	python -m pipeline.grid
 
 clean-venv:
 	rm -rf $(VENV)

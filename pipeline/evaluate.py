@@ -9,6 +9,29 @@ from pipeline.params import load_params
 from pipeline.stage import run
 
 
+def draw_figures(directions, per_class, names, audio, visual, labels) -> dict:
+    """Loss curves, precision at scope, AP per class and t-SNE as PNGs; returns {title: path}."""
+    import csv
+
+    from evaluate import figures
+
+    history = {}
+    for tsv in sorted(paths.DVCLIVE_PLOTS.glob("*.tsv")):
+        with open(tsv) as f:
+            history[tsv.stem] = [float(row[tsv.stem]) for row in csv.DictReader(f, delimiter="\t")]
+    out = {
+        "loss curves": paths.FIGURES / "loss_curves.png",
+        "precision at scope": paths.FIGURES / "precision_scope.png",
+        "AP per class": paths.FIGURES / "ap_per_class.png",
+        "t-SNE": paths.FIGURES / "tsne.png",
+    }
+    figures.loss_curves(history, out["loss curves"])
+    figures.precision_scope({"EICS": {d: s.precision_at for d, s in directions.items()}}, out["precision at scope"])
+    figures.ap_per_class(names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"])
+    figures.tsne(audio, visual, labels, names, out["t-SNE"])
+    return out
+
+
 def main() -> None:
     params = load_params()
     import keras
@@ -66,7 +89,9 @@ def main() -> None:
          ["Linear CCA (reference)", cca_maps["audio_to_visual"], cca_maps["visual_to_audio"], cca_maps["average"], "-"]],
         bold_best=True,
     )
-    write_text_atomic(paths.TABLE, header + table)
+    figures = draw_figures(directions, per_class, names, audio, visual, test.labels)
+    links = "\n" + " · ".join(f"[{name}](figures/{file.name})" for name, file in figures.items()) + "\n"
+    write_text_atomic(paths.TABLE, header + table + links)
     print(f"evaluate: MAP A→V {maps['audio_to_visual']:.4f}, V→A {maps['visual_to_audio']:.4f}, average {metrics['map_average']:.4f}")
 
 

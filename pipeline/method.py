@@ -32,7 +32,7 @@ def method_options(name: str, params: dict) -> dict:
 
 
 def main() -> None:
-    from evaluate.metrics import bidirectional_map
+    from evaluate.metrics import retrieval_scores
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import METHODS, fit_method
@@ -43,15 +43,22 @@ def main() -> None:
     params = load_params()
     features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
     train, val, test = (features.splits[s] for s in ("train", "val", "test"))
-    runs = []
+    runs, curves = [], []
+    scopes = params["evaluate"]["scopes"]
     for seed in params["report"]["seeds"]:
         started = time.perf_counter()
         embedder = fit_method(name, train, val, features.n_classes, seed, **method_options(name, params))
         seconds = time.perf_counter() - started
-        scores = bidirectional_map(embedder.embed_audio(test.audio), embedder.embed_visual(test.visual), test.labels)
+        a, v = embedder.embed_audio(test.audio), embedder.embed_visual(test.visual)
+        a2v = retrieval_scores(a, v, test.labels, test.labels, scopes)
+        v2a = retrieval_scores(v, a, test.labels, test.labels, scopes)
+        scores = {"audio_to_visual": a2v.mean_average_precision, "visual_to_audio": v2a.mean_average_precision}
+        scores["average"] = (scores["audio_to_visual"] + scores["visual_to_audio"]) / 2
+        curves.append({"audio_to_visual": a2v.precision_at, "visual_to_audio": v2a.precision_at})
         runs.append({"seed": seed, "train_seconds": round(seconds, 3), **scores})
         print(f"{name} seed {seed}: average MAP {scores['average']:.4f} ({seconds:.1f} s)", flush=True)
-    summary = {"method": name, "runs": runs}
+    summary = {"method": name, "runs": runs, "precision_at": {
+        d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]} for d in ("audio_to_visual", "visual_to_audio")}}
     for key in ("audio_to_visual", "visual_to_audio", "average", "train_seconds"):
         values = np.array([r[key] for r in runs])
         summary[f"{key}_mean"] = float(values.mean())

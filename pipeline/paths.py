@@ -22,3 +22,6 @@ PCA = Path("models/pca.npz")
 PRETRAINED = Path("models/pretrained")
 PRETRAINED_VGGISH = PRETRAINED / "vggish"
 PRETRAINED_INCEPTION = PRETRAINED / "inception_v3_notop.weights.h5"
+FIGURES = RESULTS / "figures"
+METHODS_FIGURE = RESULTS / "precision_scope_methods.png"
+DVCLIVE_PLOTS = DVCLIVE / "plots" / "metrics"

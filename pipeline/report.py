@@ -40,6 +40,12 @@ def main() -> None:
                                                            results, paper["table3_minutes"])
         + "\n## Table 4: ablations\n\n" + map_table(TABLE4, results, paper["table4"], compare)
     )
+    from evaluate.figures import precision_scope
+    from evaluate.report import DISPLAY
+
+    curves = {DISPLAY[m]: results[m]["precision_at"] for m in TABLE2 if m in results and "precision_at" in results[m]}
+    precision_scope(curves, paths.METHODS_FIGURE)
+    text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
     write_text_atomic(paths.REPORT, text)
     print(f"report: {paths.REPORT} ({len(results)} methods)")
 

@@ -57,6 +57,7 @@ def test_repro_writes_metrics_and_table(project):
     report = (work / "results/report.md").read_text()
     for row in ("| Random |", "| CCA |", "| C-CCA |", "| DCCA |", "| TNN-C-CCA |", "| AGAH |", "| EICS (ours) |", "| Ex-Im-share |", "| Implicit-space |"):
         assert row in report and f"{row} not run" not in report
+    assert "(precision_scope_methods.png)" in report and (work / "results/precision_scope_methods.png").stat().st_size > 5000
 
 
 def test_second_repro_does_nothing(project):

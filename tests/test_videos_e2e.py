@@ -58,6 +58,10 @@ def test_videos_to_metrics_in_time_with_the_backbone_named(project):
         n = sum(len(f[f"lab_{s}"]) for s in ("train", "val", "test"))
     assert n == 16
     assert (work / "data/skips.csv").read_text().strip() == "path,reason"
+    table = (work / "results/results.md").read_text()
+    for name in ("loss_curves", "precision_scope", "ap_per_class", "tsne"):
+        assert (work / "results/figures" / f"{name}.png").stat().st_size > 5000
+        assert f"(figures/{name}.png)" in table
 
 
 def test_pca_is_fitted_on_training_frames_only(project):

@@ -1,0 +1,106 @@
+"""The paper's alpha/beta grid (Fig. 7) as DVC experiments: `python -m pipeline.grid`.
+
+Queues alpha, beta in {0, 0.001, 0.01, 0.1, 1} with `dvc exp run --queue -S ...` (target
+`evaluate`, so only train and evaluate run for each point), runs the queue, then reads
+`dvc exp show --json` and writes results/grid.csv and results/grid.png. Every grid point
+keeps the epoch with the best validation MAP; the heatmap shows test MAP (average of both
+directions) and says so, and the CSV has the validation MAP beside it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from pipeline import paths
+
+GRID = (0.0, 0.001, 0.01, 0.1, 1.0)
+
+
+def sh(*args: str) -> str:
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"error: {' '.join(args)} failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        sys.exit(2)
+    return result.stdout
+
+
+def queue_and_run(grid=GRID) -> None:
+    for alpha in grid:
+        for beta in grid:
+            sh("dvc", "exp", "run", "--queue", "evaluate", "-S", f"model.alpha={alpha}", "-S", f"model.beta={beta}")
+    sh("dvc", "queue", "start", "-j", "1")
+    while True:
+        status = sh("dvc", "queue", "status")
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(10)
+
+
+def experiments(show: list) -> list[dict]:
+    """(params, metrics) of every experiment in `dvc exp show --json` output."""
+    found = []
+    for commit in show:
+        for exp in commit.get("experiments") or []:
+            for rev in exp.get("revs", []):
+                data = rev.get("data") or {}
+                params = (data.get("params") or {}).get("params.yaml", {}).get("data", {})
+                metrics = {path: m.get("data", {}) for path, m in (data.get("metrics") or {}).items()}
+                if params and metrics:
+                    found.append({"name": rev.get("name"), "params": params, "metrics": metrics})
+    return found
+
+
+def collect(grid=GRID) -> list[dict]:
+    rows = {}
+    for exp in experiments(json.loads(sh("dvc", "exp", "show", "--json"))):
+        key = (float(exp["params"]["model"]["alpha"]), float(exp["params"]["model"]["beta"]))
+        test = exp["metrics"].get(str(paths.METRICS), {}).get("map_average")
+        val = exp["metrics"].get(str(paths.TRAIN_SUMMARY), {}).get("val_map_average")
+        if key[0] in grid and key[1] in grid and test is not None:
+            rows[key] = {"alpha": key[0], "beta": key[1], "val_map_average": val, "test_map_average": test, "experiment": exp["name"]}
+    return [rows[k] for k in sorted(rows)]
+
+
+def write_outputs(rows: list[dict], grid=GRID) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths.RESULTS.mkdir(exist_ok=True)
+    with open(paths.RESULTS / "grid.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, ["alpha", "beta", "val_map_average", "test_map_average", "experiment"])
+        writer.writeheader()
+        writer.writerows(rows)
+    table = np.full((len(grid), len(grid)), np.nan)
+    for r in rows:
+        table[grid.index(r["alpha"]), grid.index(r["beta"])] = r["test_map_average"]
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    image = ax.imshow(table, cmap="viridis", origin="lower")
+    ax.set_xticks(range(len(grid)), [str(g) for g in grid])
+    ax.set_yticks(range(len(grid)), [str(g) for g in grid])
+    ax.set_xlabel("beta (L_cons weight)")
+    ax.set_ylabel("alpha (L_dis weight)")
+    for i in range(len(grid)):
+        for j in range(len(grid)):
+            if not np.isnan(table[i, j]):
+                ax.text(j, i, f"{table[i, j]:.3f}", ha="center", va="center", fontsize=7, color="white")
+    ax.set_title("average MAP on the TEST split\n(each point: epoch chosen on validation)")
+    fig.colorbar(image)
+    fig.savefig(paths.RESULTS / "grid.png", dpi=110, bbox_inches="tight")
+    print(f"grid: {len(rows)} points -> {paths.RESULTS / 'grid.csv'}, {paths.RESULTS / 'grid.png'}")
+
+
+def main() -> None:
+    if "--collect-only" not in sys.argv:
+        queue_and_run()
+    write_outputs(collect())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+import csv
+
+from pipeline import grid
+
+
+def exp_show(points):
+    """The shape of `dvc exp show --json` (DVC 3) with one experiment per grid point."""
+    revs = [{
+        "rev": f"r{i}", "name": f"exp-{i}",
+        "data": {
+            "params": {"params.yaml": {"data": {"model": {"alpha": a, "beta": b}}}},
+            "metrics": {"results/metrics.json": {"data": {"map_average": test}},
+                        "models/train_summary.json": {"data": {"val_map_average": val}}},
+        },
+    } for i, (a, b, val, test) in enumerate(points)]
+    return [{"rev": "workspace", "data": {}, "experiments": None},
+            {"rev": "abc", "data": {}, "experiments": [{"revs": [r], "name": r["name"]} for r in revs]}]
+
+
+def test_collect_and_write_heatmap_and_csv(tmp_path, monkeypatch):
+    points = [(a, b, 0.1 + a, 0.2 + a + b) for a in grid.GRID for b in grid.GRID]
+    found = grid.experiments(exp_show(points))
+    assert len(found) == 25 and found[0]["params"]["model"] == {"alpha": 0.0, "beta": 0.0}
+    monkeypatch.setattr(grid, "sh", lambda *args: __import__("json").dumps(exp_show(points)))
+    monkeypatch.setattr(grid.paths, "RESULTS", tmp_path)
+    rows = grid.collect()
+    assert len(rows) == 25 and rows[-1]["test_map_average"] == 0.2 + 1.0 + 1.0
+    grid.write_outputs(rows)
+    with open(tmp_path / "grid.csv") as f:
+        written = list(csv.DictReader(f))
+    assert len(written) == 25 and float(written[0]["val_map_average"]) == 0.1
+    assert (tmp_path / "grid.png").stat().st_size > 5000
