@@ -1,15 +1,11 @@
 """End to end: `dvc repro` on a copy of the repository with tiny params."""
 import json
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.project_copy import make_project
 
 
 def sh(cmd, cwd, env):
@@ -19,25 +15,14 @@ def sh(cmd, cwd, env):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("project")
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:  # the tracked sources, without the outputs of earlier runs
-        outputs = name.startswith(("results/", "tests/", "dvclive/", "models/")) or name == "dvc.lock"
-        if outputs or (name.startswith("data/") and not name.startswith("data/external/")) or not (ROOT / name).is_file():
-            continue
-        (work / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, work / name)
-    params = yaml.safe_load((work / "params.yaml").read_text())
-    params["data"].update(source="synthetic", visual_dim=1024)
-    params["sample"].update(classes=2, clips_per_class=3)
-    params["synthetic"].update(n_train=300, n_val=100, n_test=150, n_classes=4)
-    params["model"].update(audio_hidden=[32], visual_hidden=[32])
-    params["train"].update(epochs=2, batch_size=100)
-    params["report"].update(seeds=[0])
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
-               TF_CPP_MIN_LOG_LEVEL="3", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t")
-    sh("git init -q && git add -A && git commit -qm init", work, env)
+    env = make_project(work, {
+        "data": {"source": "synthetic", "visual_dim": 1024},
+        "sample": {"classes": 2, "clips_per_class": 3},
+        "synthetic": {"n_train": 300, "n_val": 100, "n_test": 150, "n_classes": 4},
+        "model": {"audio_hidden": [32], "visual_hidden": [32]},
+        "train": {"epochs": 2, "batch_size": 100},
+        "report": {"seeds": [0]},
+    })
     first = sh("dvc repro", work, env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     return work, env

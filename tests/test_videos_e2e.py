@@ -1,42 +1,26 @@
 """End to end from raw videos: `dvc repro evaluate` on a 2-class mini sample."""
 import json
-import os
-import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.project_copy import make_project
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("videos_project")
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:  # the tracked sources, without the outputs of earlier runs
-        outputs = name.startswith(("results/", "tests/", "dvclive/", "models/")) or name == "dvc.lock"
-        if outputs or (name.startswith("data/") and not name.startswith("data/external/")) or not (ROOT / name).is_file():
-            continue
-        (work / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, work / name)
-    params = yaml.safe_load((work / "params.yaml").read_text())
-    params["data"].update(source="videos", visual_dim=32)
-    params["sample"].update(classes=2, clips_per_class=8)
-    params["extract"].update(pca_dim=32, shard_size=5)
-    params["model"].update(audio_hidden=[32], visual_hidden=[32], explicit_dim=4)
-    params["train"].update(epochs=3, batch_size=100)
-    params["fusion"].update(dim=4)
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
-               TF_CPP_MIN_LOG_LEVEL="3", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t")
-    subprocess.run("git init -q && git add -A && git commit -qm init", cwd=work, env=env, shell=True, check=True)
+    env = make_project(work, {
+        "data": {"source": "videos", "visual_dim": 32},
+        "sample": {"classes": 2, "clips_per_class": 8},
+        "extract": {"pca_dim": 32, "shard_size": 5},
+        "model": {"audio_hidden": [32], "visual_hidden": [32], "explicit_dim": 4},
+        "train": {"epochs": 3, "batch_size": 100},
+        "fusion": {"dim": 4},
+    })
     started = time.perf_counter()
     first = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
