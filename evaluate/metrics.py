@@ -1,28 +1,53 @@
-"""Category-based cross-modal retrieval metrics.
+"""Category-based cross-modal retrieval metrics, tie-aware.
 
 Definition (DESIGN.md, "Metrics, exactly"): every query of one modality ranks the whole
-gallery of the other modality by cosine distance 1 - cos(q, g), ascending, ties broken
-by gallery index (lower index first). A gallery item is relevant when it has the query's
-label. With R relevant items in the gallery,
+gallery of the other modality by cosine distance d = 1 - cos(q, g), computed in float64,
+ascending. A gallery item is relevant when it has the query's label. With R relevant
+items in the gallery,
 
-    AP(q) = (1/R) * sum over ranks k holding a relevant item of precision@k,
+    AP(q) = (1/R) * sum over ranks k holding a relevant item of precision@k.
 
-MAP is the mean AP over queries ("MAP@all": the full ranking, never truncated). A query
-whose class has no item in the gallery has no defined AP; it is left out of the mean and
-counted in `RetrievalScores.queries_without_relevant`.
+Ties carry no information. Where distances are exactly equal, AP is the expectation over
+every order of the tied items (McSherry & Najork, "Computing information retrieval
+performance measures efficiently in the presence of tied scores", ECIR 2008): a group of
+n tied items holding r relevant ones, entered after c items of which h are relevant,
+adds to the sum of precisions
 
-The implementation is vectorised over the gallery; queries are processed in chunks (two
-threads, NumPy releases the GIL while sorting) so memory stays bounded at VEGAS size.
+    (r/n) * sum_{j=c+1..c+n} (h + 1 + (j-c-1) * (r-1)/(n-1)) / j     ((r-1)/(n-1) := 0 for n = 1)
+
+(each of its n slots holds a relevant item with probability r/n; given that, the expected
+number of relevant items in the earlier slots of the group is (j-c-1)(r-1)/(n-1)).
+Without ties this is plain AP. Precision@K takes the same expectation: a tie group that
+straddles rank K contributes r/n per slot inside the top K. MAP is the mean AP over the
+queries that have at least one relevant item ("MAP@all": the full ranking, never
+truncated); queries whose class is absent from the gallery are left out of MAP and of
+precision@K alike and counted in `RetrievalScores.queries_without_relevant`.
+
+How it is computed fast, and still exactly: each float64 distance is rounded to float32,
+viewed as an order-preserving int32 key, and the key's lowest bit is replaced by the
+item's relevance (0 relevant, 1 not). Rounding and dropping a bit are monotone, so one
+int32 value sort per row orders the items correctly *between* buckets of equal key >> 1,
+and every exact tie lies inside one bucket. A bucket whose items are all relevant or all
+irrelevant contributes the same whatever its internal order. A bucket of mixed relevance
+(sorted neighbours differing only in the low bit) is re-scored exactly: its items are
+gathered with their float64 distances, sorted, split into exact tie groups and scored by
+the formula above, replacing the bucket's provisional contribution. Rows with many mixed
+buckets (hash codes, heavily quantised embeddings) are re-scored whole the same way.
+Queries are processed in chunks on two threads (NumPy releases the GIL while sorting), so
+memory stays bounded at VEGAS size.
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 DEFAULT_SCOPES = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
-_CHUNK_ROWS = 128
+_CHUNK_ROWS = 48
+_MAX_BUCKETS_PER_ROW = 16  # rows with more mixed buckets are re-scored whole
 
 
 @dataclass(frozen=True)
@@ -30,7 +55,7 @@ class RetrievalScores:
     """Per-query results of one retrieval direction."""
 
     average_precision: np.ndarray  # (n_queries,), NaN where the query has no relevant item
-    precision_at: dict[int, float]  # scope K -> mean precision of the top K over queries
+    precision_at: dict[int, float]  # scope K -> expected precision of the top K, mean over scored queries
     query_labels: np.ndarray
 
     @property
@@ -59,47 +84,148 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
-_SIGN_FLIP = np.int64(0x7FFFFFFFFFFFFFFF)
+_KEY_SCALE = 2.0 ** 29  # cosine distances lie in [-1e-15, 2 + 1e-15]: scaled, they fit an int32 with room
+_SENTINEL = np.iinfo(np.int32).max  # after every row's keys: sorts last and never looks like a bucket partner
 
 
-def ranked_relevance(distances, query_labels, gallery_labels) -> np.ndarray:
-    """Boolean matrix: is the gallery item at rank k (column) relevant to query q (row).
+def _bucket_keys(scaled: np.ndarray, irrelevant: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """int32 keys from distances scaled by 2^29: monotone non-decreasing, lowest bit = irrelevant.
 
-    Ranking is by ascending distance, ties by gallery index. For speed each distance is
-    turned into an order-preserving int64 key whose lowest bit is replaced by the item's
-    relevance (0 relevant, 1 not), so one value sort per row yields the relevance sequence
-    without an argsort. That is exact except where two keys agree in all but the lowest
-    bit and differ in relevance (equal distances, or distances one unit in the last place
-    apart); such rows are ranked again with a stable argsort, which is exact by definition.
+    Truncation is monotone; with its lowest bit replaced a bucket spans 2^-28 of distance
+    (float32 would give 2^-23 near 1, and far more collisions to repair).
     """
-    keys = np.add(distances, 0.0).view(np.int64)  # a fresh copy; + 0.0 turns -0.0 into +0.0
-    negative = keys < 0
-    if negative.any():
-        keys[negative] ^= _SIGN_FLIP  # negative floats: flip the magnitude bits to keep the order
-    keys &= ~np.int64(1)
-    keys |= gallery_labels[None, :] != query_labels[:, None]
-    keys.sort(axis=1)
-    # keys differing only in the lowest bit: same (or adjacent) distance, mixed relevance
-    ambiguous = np.flatnonzero((np.bitwise_xor(keys[:, 1:], keys[:, :-1]) == 1).any(axis=1))
-    relevant = (keys & 1) == 0
-    for r in ambiguous:
-        order = np.argsort(distances[r], kind="stable")
-        relevant[r] = gallery_labels[order] == query_labels[r]
-    return relevant
+    if out is None:
+        out = np.empty(scaled.shape, np.int32)
+    np.copyto(out, scaled, casting="unsafe")
+    out &= np.int32(-2)
+    out |= irrelevant
+    return out
 
 
-def _score_chunk(distances, query_labels, gallery_labels, scopes):
-    """AP and hits@K for a block of queries: the j-th relevant item, at rank r, adds j / r."""
-    relevant = ranked_relevance(distances, query_labels, gallery_labels)
-    rows, cols = np.nonzero(relevant)
-    n_relevant = np.bincount(rows, minlength=len(relevant))
-    first_of_row = np.cumsum(n_relevant) - n_relevant
-    j = np.arange(1, len(rows) + 1) - first_of_row[rows]
-    precision_sum = np.bincount(rows, weights=j / (cols + 1.0), minlength=len(relevant))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ap = np.where(n_relevant > 0, precision_sum / n_relevant, np.nan)
-    hits_at = {k: relevant[:, :k].sum(axis=1) for k in scopes}
-    return ap, hits_at
+def tie_group_terms(segment, value, relevant, start, relevant_before):
+    """Exact expected contributions of items sorted by (segment, value).
+
+    A segment is a run of consecutive ranks; `start[s]` and `relevant_before[s]` are the
+    numbers of items and of relevant items ranked before segment s. Returns per item (one
+    item = one slot of its tie group): the slot's expected precision term (their sum is
+    the AP numerator), the probability that the slot holds a relevant item, and its rank.
+    """
+    n = len(value)
+    new_segment = np.r_[True, segment[1:] != segment[:-1]]
+    new_group = new_segment | np.r_[True, value[1:] != value[:-1]]
+    group = np.cumsum(new_group) - 1
+    group_first = np.flatnonzero(new_group)
+    segment_first = np.flatnonzero(new_segment)
+    size = np.diff(np.r_[group_first, n])
+    rel_in_group = np.add.reduceat(relevant.astype(np.float64), group_first)
+    cum_rel = np.r_[0.0, np.cumsum(relevant, dtype=np.float64)]
+    seg_of_group = segment[group_first]
+    first_of_seg = segment_first[np.searchsorted(segment[segment_first], seg_of_group)]
+    c = start[seg_of_group] + (group_first - first_of_seg)
+    h = relevant_before[seg_of_group] + (cum_rel[group_first] - cum_rel[first_of_seg])
+    slope = np.divide(rel_in_group - 1, size - 1, out=np.zeros(len(size)), where=size > 1)
+    slot = np.arange(n) - group_first[group]
+    rank = c[group] + slot + 1
+    p_relevant = rel_in_group[group] / size[group]
+    term = p_relevant * (h[group] + 1 + slot * slope[group]) / rank
+    return term, p_relevant, rank
+
+
+def _score_chunk(scaled, irrelevant, n_relevant, scopes, keys_buffer):
+    """Provisional AP numerator and hits@K for a block of queries of one class, and its mixed buckets.
+
+    `scaled` holds the block's distances times 2^29; `irrelevant` (gallery,) int32 marks
+    the items of other classes and `n_relevant` counts the rest; `keys_buffer` is a scratch
+    int32 array with one column more than the gallery.
+    """
+    n_rows, n_gallery = scaled.shape
+    width = n_gallery + 1
+    ordered = keys_buffer[:n_rows]
+    ordered[:, n_gallery] = _SENTINEL
+    _bucket_keys(scaled, irrelevant, out=ordered[:, :n_gallery])
+    ordered.sort(axis=1)
+    flat = ordered.ravel()
+
+    # Exact outside mixed buckets: the j-th relevant item at rank k adds j / k.
+    where = np.flatnonzero((flat & 1) == 0)
+    cols = where.reshape(n_rows, n_relevant) - (np.arange(n_rows) * width)[:, None]
+    precision_sum = (np.arange(1, n_relevant + 1) / (cols + 1.0)).sum(axis=1)
+    hits_at = {k: (cols < k).sum(axis=1).astype(np.float64) for k in scopes}
+
+    # A mixed bucket b shows as a relevant key 2b followed by an irrelevant key 2b + 1.
+    b_rows, b_j = np.nonzero((flat[where + 1] == flat[where] + 1).reshape(n_rows, n_relevant))
+    b_cols = cols[b_rows, b_j]
+    touched, local = np.unique(b_rows, return_inverse=True)
+    # the repair must see the very distances the keys came from (BLAS rounding depends on the block shape)
+    return precision_sum, hits_at, (touched, scaled[touched], local, b_cols, b_j + 1, ordered[b_rows, b_cols] >> 1)
+
+
+def _repair_mixed_buckets(distances, irrelevant, buckets, precision_sum, hits_at, scopes):
+    """Replace the provisional contribution of every mixed bucket by its exact tie-aware one.
+
+    Rows here are the queries that have a mixed bucket. Bucket i (of row b_rows[i], key
+    value b_value[i]) ends its run of relevant items at sorted column b_cols[i], which holds
+    the b_j[i]-th relevant item of the row. Rows with more than _MAX_BUCKETS_PER_ROW buckets
+    are re-scored whole instead. `irrelevant` is (rows x gallery) int32.
+    """
+    by_row = np.argsort(buckets[0], kind="stable")
+    b_rows, b_cols, b_j, b_value = (b[by_row] for b in buckets)
+    n_rows, n_gallery = distances.shape
+    per_row = np.bincount(b_rows, minlength=n_rows)
+    whole = per_row > _MAX_BUCKETS_PER_ROW
+    kept_per_row = np.where(whole, 0, per_row)
+    keep = ~whole[b_rows]
+    b_rows, b_cols, b_j, b_value = b_rows[keep], b_cols[keep], b_j[keep], b_value[keep]
+    n_buckets = len(b_rows)
+    level = np.arange(n_buckets) - (np.cumsum(kept_per_row) - kept_per_row)[b_rows]
+    keys = _bucket_keys(distances, irrelevant) >> 1
+
+    # Gather the items of every mixed bucket (one pass per level: the l-th bucket of each row),
+    # then every item of the rows re-scored whole; segment ids: buckets first, then whole rows.
+    seg_parts, row_parts, col_parts = [], [], []
+    for lv in range(int(level.max(initial=-1)) + 1):
+        pick = np.flatnonzero(level == lv)
+        hit, col = np.nonzero(keys[b_rows[pick]] == b_value[pick, None])
+        seg_parts.append(pick[hit])
+        row_parts.append(b_rows[pick][hit])
+        col_parts.append(col)
+    whole_rows = np.flatnonzero(whole)
+    if len(whole_rows):
+        w_seg, w_col = np.divmod(np.arange(len(whole_rows) * n_gallery), n_gallery)
+        seg_parts.append(n_buckets + w_seg)
+        row_parts.append(whole_rows[w_seg])
+        col_parts.append(w_col)
+    seg, item_row, item_col = (np.concatenate(p) for p in (seg_parts, row_parts, col_parts))
+    value = distances[item_row, item_col]
+    item_rel = irrelevant[item_row, item_col] == 0
+    order = np.lexsort((value, seg))
+    seg, item_row, value, item_rel = seg[order], item_row[order], value[order], item_rel[order]
+
+    n_segments = n_buckets + len(whole_rows)
+    rel_per_seg = np.bincount(seg, weights=item_rel, minlength=n_segments).astype(np.int64)
+    start = np.zeros(n_segments, np.int64)
+    rel_before = np.zeros(n_segments, np.int64)
+    start[:n_buckets] = b_cols + 1 - rel_per_seg[:n_buckets]
+    rel_before[:n_buckets] = b_j - rel_per_seg[:n_buckets]
+    term, p_rel, rank = tie_group_terms(seg, value, item_rel, start, rel_before)
+
+    # The provisional order put a bucket's relevant items first: its slot t (0-based) was
+    # relevant iff t < r, and then added (h + t + 1) / (c + t + 1). Swap that for the exact terms.
+    seg_first = np.r_[0, np.flatnonzero(seg[1:] != seg[:-1]) + 1]
+    slot = np.arange(len(seg)) - np.repeat(seg_first, np.diff(np.r_[seg_first, len(seg)]))
+    in_bucket = seg < n_buckets
+    was_rel = in_bucket & (slot < rel_per_seg[seg])
+    provisional = np.where(was_rel, (rel_before[seg] + slot + 1) / (start[seg] + slot + 1.0), 0.0)
+    precision_sum = precision_sum + np.bincount(item_row, weights=term - provisional, minlength=n_rows)
+    whole_items = ~in_bucket
+    precision_sum[whole_rows] = np.bincount(item_row[whole_items], weights=term[whole_items], minlength=n_rows)[whole_rows]
+    hits_at = dict(hits_at)
+    for k in scopes:
+        inside = rank <= k
+        hits_at[k] = hits_at[k] + np.bincount(item_row, weights=(p_rel - was_rel) * inside, minlength=n_rows)
+        hits_at[k][whole_rows] = np.bincount(item_row[whole_items], weights=(p_rel * inside)[whole_items],
+                                             minlength=n_rows)[whole_rows]
+    return precision_sum, hits_at
 
 
 def retrieval_scores(
@@ -109,30 +235,92 @@ def retrieval_scores(
     gallery_labels: np.ndarray,
     scopes=DEFAULT_SCOPES,
 ) -> RetrievalScores:
-    """AP of every query and precision at each scope K (scopes beyond the gallery size are dropped)."""
+    """Tie-aware AP of every query and precision at each scope K (scopes beyond the gallery size are dropped)."""
     queries = np.asarray(queries)
     gallery = np.asarray(gallery)
-    query_labels = np.asarray(query_labels).ravel()
-    gallery_labels = np.asarray(gallery_labels).ravel()
+    query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
     _check_inputs(queries, gallery, query_labels, gallery_labels)
-    scopes = tuple(int(k) for k in scopes if 0 < int(k) <= len(gallery))
-
     q_unit, g_unit = _unit_rows(queries), _unit_rows(gallery)
-    starts = range(0, len(queries), _CHUNK_ROWS)
+    q_scaled = q_unit * _KEY_SCALE
+    # BLAS rounds the same dot product differently at different positions of the output block,
+    # so identical gallery vectors are computed once and shared: they must tie exactly.
+    g_distinct, g_index = np.unique(g_unit, axis=0, return_inverse=True)
+    if len(g_distinct) == len(g_unit):
+        g_distinct, g_index = g_unit, None
+    g_transposed = np.ascontiguousarray(g_distinct.T)
 
-    def work(start):
-        stop = start + _CHUNK_ROWS
-        distances = 1.0 - q_unit[start:stop] @ g_unit.T
-        return _score_chunk(distances, query_labels[start:stop], gallery_labels, scopes)
+    def scaled_distances(rows, out):  # 2^29 * (1 - q.g), exactly: scaling by a power of two commutes with rounding
+        if g_index is None:
+            np.matmul(q_scaled[rows], g_transposed, out=out)
+        else:
+            np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)
+        return np.subtract(_KEY_SCALE, out, out=out)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(work, starts))
-    ap = np.concatenate([p[0] for p in parts])
-    precision_at = {
-        k: float(np.concatenate([p[1][k] for p in parts]).mean() / k) for k in scopes
-    }
-    if np.isnan(ap).all():
+    return _scores(scaled_distances, len(queries), query_labels, gallery_labels, scopes)
+
+
+def distance_scores(distances, query_labels, gallery_labels, scopes=DEFAULT_SCOPES) -> RetrievalScores:
+    """The same scores from a precomputed (queries x gallery) float64 distance matrix."""
+    distances = np.asarray(distances, dtype=np.float64)
+    query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
+    if distances.shape != (len(query_labels), len(gallery_labels)) or not np.isfinite(distances).all():
+        raise ValueError("distances must be a finite (queries x gallery) matrix matching the labels")
+    return _scores(lambda rows, out: np.multiply(distances[rows], _KEY_SCALE, out=out),
+                   len(query_labels), query_labels, gallery_labels, scopes)
+
+
+def _scores(distances_of, n_queries, query_labels, gallery_labels, scopes) -> RetrievalScores:
+    """Queries are scored in chunks of one class each (one relevance vector per chunk)."""
+    scopes = tuple(int(k) for k in scopes if 0 < int(k) <= len(gallery_labels))
+    classes = np.unique(query_labels)
+    n_relevant = {c: int((gallery_labels == c).sum()) for c in classes}
+    if not any(n_relevant.values()):
         raise ValueError("no query has a relevant item in the gallery: the label sets are disjoint")
+    chunks = []
+    for c in classes:
+        rows = np.flatnonzero(query_labels == c)
+        if n_relevant[c]:
+            chunks += [(c, rows[i:i + _CHUNK_ROWS]) for i in range(0, len(rows), _CHUNK_ROWS)]
+
+    scratch = threading.local()  # per thread: reused buffers (fresh large arrays cost page faults)
+
+    def work(chunk):
+        c, rows = chunk
+        if not hasattr(scratch, "scaled"):
+            scratch.scaled = np.empty((_CHUNK_ROWS, len(gallery_labels)))
+            scratch.keys = np.empty((_CHUNK_ROWS, len(gallery_labels) + 1), np.int32)
+        irrelevant = (gallery_labels != c).astype(np.int32)
+        scaled = distances_of(rows, scratch.scaled[:len(rows)])
+        return _score_chunk(scaled, irrelevant, n_relevant[c], scopes, scratch.keys)
+
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(work, chunks))
+    precision_sum = np.full(n_queries, np.nan)
+    hits = {k: np.full(n_queries, np.nan) for k in scopes}
+    # per mixed bucket: query row, sorted column, relevant index, key value; per touched query: row, distances
+    b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled = ([] for _ in range(6))
+    for (c, rows), (chunk_sum, chunk_hits, (touched, scaled, local, cols, j, value)) in zip(chunks, parts):
+        precision_sum[rows] = chunk_sum
+        for k in scopes:
+            hits[k][rows] = chunk_hits[k]
+        for store, part in zip((b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled),
+                               (rows[touched][local], cols, j, value, rows[touched], scaled)):
+            store.append(part)
+    b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled = (
+        np.concatenate(p) for p in (b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled))
+    if len(b_rows):
+        order = np.argsort(touched_rows)
+        touched = touched_rows[order]
+        irrelevant = (gallery_labels[None, :] != query_labels[touched, None]).astype(np.int32)
+        precision_sum[touched], repaired = _repair_mixed_buckets(
+            touched_scaled[order], irrelevant, (np.searchsorted(touched, b_rows), b_cols, b_j, b_value),
+            precision_sum[touched], {k: hits[k][touched] for k in scopes}, scopes)
+        for k in scopes:
+            hits[k][touched] = repaired[k]
+    per_query = np.array([n_relevant[c] for c in query_labels], dtype=np.float64)
+    ap = np.divide(precision_sum, per_query, out=np.full(n_queries, np.nan), where=per_query > 0)
+    scored = ~np.isnan(ap)
+    precision_at = {k: float(hits[k][scored].mean() / k) for k in scopes}
     return RetrievalScores(ap, precision_at, query_labels)
 
 
