@@ -8,6 +8,7 @@ One file per dataset with, for each split s in train/val/test:
     ids_s     N         str       stable clip ids
 
 File attributes: `class_names` (JSON list), `backbone`, `source`, `provenance` (JSON).
+Every split is written in a seeded random order, never grouped by class.
 Community files (VEGAS/AVE as passed around) often have train and test only, labels
 as one-hot rows and no ids; `import_community_file` turns them into this layout.
 """
@@ -98,10 +99,25 @@ def validate(features: FeatureSet, where: str, audio_dim: int | None = None, vis
             raise FeatureFileError(f"{where}: {modality} dimensions differ between splits: {sorted(dims)}")
 
 
-def write_features(features: FeatureSet, path: str | os.PathLike) -> None:
-    """Validate, then write atomically (temporary file, then rename)."""
+def shuffled(features: FeatureSet, seed: int) -> FeatureSet:
+    """Every split in a seeded random order (ids, labels and both modalities move together).
+
+    Files are never stored grouped by class: any rule that breaks ties by position (a
+    metric, a batch order) would otherwise see the labels.
+    """
+    splits = {}
+    for index, (name, split) in enumerate(sorted(features.splits.items())):
+        order = np.random.default_rng([seed, index]).permutation(len(split))
+        splits[name] = Split(split.audio[order], split.visual[order], split.labels[order], np.asarray(split.ids)[order])
+    return FeatureSet(splits, features.class_names, features.backbone, features.source,
+                      {**features.provenance, "row_order": {"shuffled_with_seed": seed}})
+
+
+def write_features(features: FeatureSet, path: str | os.PathLike, seed: int) -> None:
+    """Validate, shuffle every split with `seed`, then write atomically (temporary file, then rename)."""
     path = Path(path)
     validate(features, str(path))
+    features = shuffled(features, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with h5py.File(tmp, "w") as f:

@@ -64,6 +64,7 @@ def main() -> None:
         "train_seconds": summary["train_seconds"],
         "best_epoch": summary["best_epoch"],
         "n_test": len(test),
+        "queries_left_out": {name: s.queries_without_relevant for name, s in directions.items()},
         "ap_per_class": {name: {names[c]: ap for c, ap in aps.items()} for name, aps in per_class.items()},
     }
     kept_scopes = list(directions["audio_to_visual"].precision_at)
@@ -73,7 +74,7 @@ def main() -> None:
               [[names[c], per_class["audio_to_visual"].get(c, ""), per_class["visual_to_audio"].get(c, "")] for c in range(len(names))])
     header = (
         f"Dataset source: {features.source}; backbone: {features.backbone}; test clips: {len(test)}; "
-        f"classes: {features.n_classes}. MAP over the full ranking (MAP@all), cosine similarity on the fused "
+        f"classes: {features.n_classes}. Tie-aware MAP over the full ranking (MAP@all), cosine similarity on the fused "
         f"{audio.shape[1]}-D CCA space; epoch {summary['best_epoch']} of {summary['epochs']} chosen on validation MAP.\n\n"
     )
     # Reference row: closed-form linear CCA on the raw features (fitted on train, same metric).

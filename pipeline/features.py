@@ -69,7 +69,7 @@ def main() -> None:
             data["community_file"], data["val_fraction"], data["seed"], data["audio_dim"], data["visual_dim"]
         )
     validate(features, data["source"], data["audio_dim"], data["visual_dim"])
-    write_features(features, paths.FEATURES)
+    write_features(features, paths.FEATURES, data["seed"])
     write_skip_list(params["extract"]["skips"], skipped)
     if skipped:
         print(f"features: {len(skipped)} clip(s) skipped, see {params['extract']['skips']}")

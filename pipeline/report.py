@@ -28,7 +28,7 @@ def main() -> None:
     compare = params["report"]["paper_dataset"]
     header = (
         f"# Compared methods\n\nDataset source: {source}; backbone: {backbone}; test clips: {n_test}; "
-        f"seeds: {', '.join(map(str, seeds))} (mean ± sample std over seeds). MAP@all, cosine similarity, "
+        f"seeds: {', '.join(map(str, seeds))} (mean ± sample std over seeds). Tie-aware MAP@all (expected AP over the orders of tied items), cosine similarity, "
         f"same features and metric for every method. Paper numbers ({paper['citation']}) are on "
         f"{compare.upper()}, beside ours for shape only: the datasets differ unless the features are VEGAS/AVE. "
         "Best of our column in bold; 'not run' marks methods this version does not implement yet.\n\n"

@@ -26,15 +26,18 @@ def write_community(path, n_train=100, n_test=40, n_classes=4, onehot=True, audi
     return path
 
 
-def test_round_trip_keeps_arrays_and_attributes(tmp_path):
+def test_round_trip_keeps_every_row_with_its_id_and_attributes(tmp_path):
     fs = small_features()
-    write_features(fs, tmp_path / "f.h5")
+    write_features(fs, tmp_path / "f.h5", seed=0)
     back = read_features(tmp_path / "f.h5", audio_dim=8, visual_dim=12)
     for name, split in fs.splits.items():
-        np.testing.assert_array_equal(back.splits[name].audio, split.audio)
-        np.testing.assert_array_equal(back.splits[name].visual, split.visual)
-        np.testing.assert_array_equal(back.splits[name].labels, split.labels)
-        assert list(back.splits[name].ids) == list(split.ids)
+        stored = back.splits[name]
+        assert sorted(stored.ids) == sorted(split.ids)
+        row_of = {clip: i for i, clip in enumerate(split.ids)}
+        order = [row_of[clip] for clip in stored.ids]  # rows moved, each with its own id
+        np.testing.assert_array_equal(stored.audio, split.audio[order])
+        np.testing.assert_array_equal(stored.visual, split.visual[order])
+        np.testing.assert_array_equal(stored.labels, split.labels[order])
     assert back.class_names == fs.class_names
     assert back.backbone == fs.backbone and back.provenance["seed"] == 0
     assert not (tmp_path / "f.h5.tmp").exists()
@@ -102,3 +105,33 @@ def test_class_too_small_to_carve(tmp_path):
     path = write_community(tmp_path / "tiny.h5", n_train=5, n_classes=5, onehot=False)
     with pytest.raises(FeatureFileError, match="need 2"):
         import_community_file(path, 0.2, 0)
+
+
+def _grouped_by_class(labels):
+    return int((np.diff(labels) != 0).sum()) == len(np.unique(labels)) - 1
+
+
+def test_every_split_is_stored_in_a_seeded_random_order_not_by_class(tmp_path):
+    fs = small_features()
+    for split in fs.splits.values():  # hand the writer class-sorted splits
+        order = np.argsort(split.labels, kind="stable")
+        split.audio, split.visual, split.labels, split.ids = split.audio[order], split.visual[order], split.labels[order], split.ids[order]
+        assert _grouped_by_class(split.labels)
+    write_features(fs, tmp_path / "a.h5", seed=0)
+    write_features(fs, tmp_path / "b.h5", seed=0)
+    write_features(fs, tmp_path / "c.h5", seed=1)
+    a, b, c = (read_features(tmp_path / f"{x}.h5") for x in "abc")
+    for name in fs.splits:
+        assert not _grouped_by_class(a.splits[name].labels)
+        assert list(a.splits[name].ids) == list(b.splits[name].ids)
+        assert list(a.splits[name].ids) != list(c.splits[name].ids)
+
+
+def test_imported_community_file_is_stored_shuffled(tmp_path):
+    path = write_community(tmp_path / "vegas.h5")  # labels stored as 0, 1, 2, 0, 1, 2, ... in the source
+    fs = import_community_file(path, val_fraction=0.2, seed=1)
+    write_features(fs, tmp_path / "features.h5", seed=1)
+    stored = read_features(tmp_path / "features.h5")
+    for name, split in stored.splits.items():
+        assert not _grouped_by_class(split.labels)
+        assert not np.array_equal(split.labels, fs.splits[name].labels)

@@ -92,7 +92,7 @@ def test_nan_feature_file_stops_the_train_stage(tmp_path):
 
     features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2,
                                        visual_dim=DEFAULTS["data"]["visual_dim"])
-    write_features(features, tmp_path / "data" / "features.h5")
+    write_features(features, tmp_path / "data" / "features.h5", seed=0)
     import h5py
 
     with h5py.File(tmp_path / "data" / "features.h5", "a") as f:
