@@ -6,6 +6,7 @@ DISPLAY = {
     "ugach": "UGACH", "agah": "AGAH", "ucal": "UCAL", "acmr": "ACMR", "dscmr": "DSCMR", "tnn_c_cca": "TNN-C-CCA",
     "eics": "EICS (ours)", "explicit_only": "Explicit-space", "implicit_only": "Implicit-space",
     "ex_im_share": "Ex-Im-share", "eics_no_cons": "EICS without L_cons", "eics_no_im_im": "EICS without im-im term",
+    "eics_literal": "EICS (literal losses)",
 }
 DIRECTIONS = ("audio_to_visual", "visual_to_audio", "average")
 

@@ -133,12 +133,14 @@ def write_features(features: FeatureSet, path: str | os.PathLike, seed: int) -> 
     os.replace(tmp, path)
 
 
-def read_features(path: str | os.PathLike, audio_dim: int | None = None, visual_dim: int | None = None) -> FeatureSet:
-    """Read a file in our layout (all three splits) and validate it."""
-    features = _read_raw(Path(path))
-    if "val" not in features.splits:
+def read_features(path: str | os.PathLike, audio_dim: int | None = None, visual_dim: int | None = None,
+                  splits=SPLITS) -> FeatureSet:
+    """Read a file in our layout and validate it; only the datasets of `splits` are opened
+    (tuning and training read train and val, never test)."""
+    features = _read_raw(Path(path), splits)
+    if "val" in splits and "val" not in features.splits:
         raise FeatureFileError(f"{path}: no validation split; import it with data.source: community to carve one")
-    validate(features, str(path), audio_dim, visual_dim)
+    validate(features, str(path), audio_dim, visual_dim, required=splits)
     return features
 
 
@@ -176,7 +178,7 @@ def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split,
     return take(np.sort(val)), take(np.sort(rest))
 
 
-def _read_raw(path: Path) -> FeatureSet:
+def _read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
     if not path.is_file():
         raise FeatureFileError(f"{path}: feature file not found")
     try:
@@ -185,7 +187,7 @@ def _read_raw(path: Path) -> FeatureSet:
         raise FeatureFileError(f"{path}: not a readable HDF5 file ({err})") from None
     with f:
         splits = {}
-        for name in SPLITS:
+        for name in wanted:
             keys = [f"audio_{name}", f"visual_{name}", f"lab_{name}"]
             present = [k for k in keys if k in f]
             if not present:
@@ -200,8 +202,9 @@ def _read_raw(path: Path) -> FeatureSet:
                 else np.array([f"{name}_{i:06d}" for i in range(len(labels))], dtype=object)
             )
             splits[name] = Split(np.asarray(f[f"audio_{name}"]), np.asarray(f[f"visual_{name}"]), labels, ids)
-        if "train" not in splits or "test" not in splits:
-            raise FeatureFileError(f"{path}: needs at least audio/visual/lab datasets for train and test")
+        needed = [s for s in ("train", "test") if s in wanted]
+        if any(s not in splits for s in needed):
+            raise FeatureFileError(f"{path}: needs at least audio/visual/lab datasets for {' and '.join(needed)}")
         n_classes = 1 + max(int(s.labels.max()) for s in splits.values() if len(s))
         class_names = json.loads(f.attrs["class_names"]) if "class_names" in f.attrs else [f"class_{i}" for i in range(n_classes)]
         return FeatureSet(

@@ -5,18 +5,31 @@
 L_corr  negative total canonical correlation of the explicit outputs (the deep-CCA
         objective): ridge-regularised covariances, whitening by eigendecomposition, and
         the trace norm of T = S_aa^(-1/2) S_av S_vv^(-1/2). Computed in float64.
-L_dis   (1/n)||psi(A) - Y||_F + (1/n)||tau(V) - Y||_F with un-squared Frobenius norms,
-        exactly as the paper's Eq. (3) is written.
-L_cons  squared Frobenius norms of Q1^T Q2 for the pairs (explicit, implicit) of each
-        modality and (implicit audio, implicit visual), where each Q is the batch output
-        centred over the batch and with every row scaled to unit length (the
-        domain-separation orthogonality constraint the paper follows).
+L_dis   discriminative (label) loss of the implicit heads.
+L_cons  orthogonality of Q1^T Q2 for the pairs (explicit, implicit) of each modality and
+        (implicit audio, implicit visual), where each Q is the batch output centred over
+        the batch and with every row scaled to unit length (the domain-separation
+        orthogonality constraint the paper follows).
+
+Two scales, `loss_form` (params `model.loss_form`):
+
+reference (default) - the forms of the code the paper builds on:
+        L_dis  = mean_i ||psi(a_i) - y_i||_2 + mean_i ||tau(v_i) - y_i||_2, the label loss of
+                 DSCMR's released code (Zhen et al., CVPR 2019), which writes the same
+                 (1/n)||P - Y||_F term of its paper as a mean of per-sample L2 norms;
+        L_cons = sum over pairs of mean_{k,l} (Q1^T Q2)_{kl}^2, the "difference loss" of the
+                 Domain Separation Networks code (Bousmalis et al., NeurIPS 2016) that the
+                 paper cites: the mean, not the sum, of the squared correlation entries.
+literal - exactly as the paper's Eqs. (3) and (4) are printed: L_dis with un-squared
+        Frobenius norms divided by n (about 1e-1 on real features, so alpha barely
+        matters) and L_cons as squared Frobenius norms (sums over n-sample products,
+        about 1e3, so it dominates). Kept for the record (Table 4 "literal losses").
 """
 from __future__ import annotations
 
 import tensorflow as tf
 
-from model.terms import CONSTRAINT_PAIRS, LOSS_TERMS
+from model.terms import CONSTRAINT_PAIRS, LOSS_FORMS, LOSS_TERMS
 
 
 def _inverse_sqrt(cov):
@@ -52,9 +65,12 @@ def correlation_loss(ex_audio, ex_visual, ridge: float = 1e-4):
     return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), tf.float32)
 
 
-def discriminative_loss(im_audio, im_visual, labels_onehot):
-    n = tf.cast(tf.shape(labels_onehot)[0], tf.float32)
-    return (tf.norm(im_audio - labels_onehot) + tf.norm(im_visual - labels_onehot)) / n
+def discriminative_loss(im_audio, im_visual, labels_onehot, form: str = "reference"):
+    if form == "literal":
+        n = tf.cast(tf.shape(labels_onehot)[0], tf.float32)
+        return (tf.norm(im_audio - labels_onehot) + tf.norm(im_visual - labels_onehot)) / n
+    return (tf.reduce_mean(tf.norm(im_audio - labels_onehot, axis=1))
+            + tf.reduce_mean(tf.norm(im_visual - labels_onehot, axis=1)))
 
 
 def _centred_unit_rows(h):
@@ -62,22 +78,26 @@ def _centred_unit_rows(h):
     return tf.math.l2_normalize(h, axis=1, epsilon=1e-12)
 
 
-def orthogonality(h1, h2):
+def orthogonality(h1, h2, form: str = "reference"):
     q1, q2 = _centred_unit_rows(h1), _centred_unit_rows(h2)
-    return tf.reduce_sum(tf.square(tf.matmul(q1, q2, transpose_a=True)))
+    squared = tf.square(tf.matmul(q1, q2, transpose_a=True))
+    return tf.reduce_sum(squared) if form == "literal" else tf.reduce_mean(squared)
 
 
-def constraint_loss(outputs, pairs=tuple(CONSTRAINT_PAIRS)):
-    return tf.add_n([orthogonality(*(outputs[k] for k in CONSTRAINT_PAIRS[p])) for p in pairs] or [tf.constant(0.0)])
+def constraint_loss(outputs, pairs=tuple(CONSTRAINT_PAIRS), form: str = "reference"):
+    return tf.add_n([orthogonality(*(outputs[k] for k in CONSTRAINT_PAIRS[p]), form=form) for p in pairs]
+                    or [tf.constant(0.0)])
 
 
 def eics_loss(outputs, labels_onehot, alpha: float, beta: float, terms=LOSS_TERMS,
-              constraint_pairs=tuple(CONSTRAINT_PAIRS), corr_ridge: float = 1e-4):
+              constraint_pairs=tuple(CONSTRAINT_PAIRS), corr_ridge: float = 1e-4, form: str = "reference"):
     """Every term (for logging) and the weighted total of the switched-on terms."""
+    if form not in LOSS_FORMS:
+        raise ValueError(f"unknown loss form {form!r}; choose from {list(LOSS_FORMS)}")
     parts = {
         "corr": correlation_loss(outputs["ex_audio"], outputs["ex_visual"], corr_ridge),
-        "dis": discriminative_loss(outputs["im_audio"], outputs["im_visual"], labels_onehot),
-        "cons": constraint_loss(outputs, constraint_pairs),
+        "dis": discriminative_loss(outputs["im_audio"], outputs["im_visual"], labels_onehot, form),
+        "cons": constraint_loss(outputs, constraint_pairs, form),
     }
     weights = {"corr": 1.0, "dis": alpha, "cons": beta}
     parts["total"] = tf.add_n([weights[t] * parts[t] for t in terms])

@@ -17,9 +17,11 @@ from keras import layers
 OUTPUTS = ("ex_audio", "ex_visual", "im_audio", "im_visual")
 
 
-def hidden_trunk(x, widths, activation, name):
+def hidden_trunk(x, widths, activation, name, dropout=0.0):
     for i, width in enumerate(widths):
         x = layers.Dense(width, activation=activation, name=f"{name}_hidden{i + 1}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"{name}_dropout{i + 1}")(x)
     return x
 
 
@@ -32,16 +34,23 @@ def build_eics(
     explicit_dim: int = 10,
     activation: str = "relu",
     shared_trunk: bool = False,
+    dropout: float = 0.0,
+    input_mean: tuple | None = None,
+    input_scale: tuple | None = None,
 ) -> keras.Model:
+    """`input_mean` / `input_scale` ((audio, visual) vectors, from the training split) standardise
+    each input inside the model, so the saved model takes raw features."""
     audio = keras.Input((audio_dim,), name="audio")
     visual = keras.Input((visual_dim,), name="visual")
     outputs = {}
-    for modality, x, widths in (("audio", audio, audio_hidden), ("visual", visual, visual_hidden)):
+    for index, (modality, x, widths) in enumerate((("audio", audio, audio_hidden), ("visual", visual, visual_hidden))):
+        if input_mean is not None:
+            x = layers.Normalization(mean=input_mean[index], variance=input_scale[index] ** 2, name=f"standardise_{modality}")(x)
         if shared_trunk:
-            ex_trunk = im_trunk = hidden_trunk(x, widths, activation, f"shared_{modality}")
+            ex_trunk = im_trunk = hidden_trunk(x, widths, activation, f"shared_{modality}", dropout)
         else:
-            ex_trunk = hidden_trunk(x, widths, activation, f"ex_{modality}")
-            im_trunk = hidden_trunk(x, widths, activation, f"im_{modality}")
+            ex_trunk = hidden_trunk(x, widths, activation, f"ex_{modality}", dropout)
+            im_trunk = hidden_trunk(x, widths, activation, f"im_{modality}", dropout)
         outputs[f"ex_{modality}"] = layers.Dense(explicit_dim, name=f"ex_{modality}")(ex_trunk)
         outputs[f"im_{modality}"] = layers.Dense(n_classes, name=f"im_{modality}")(im_trunk)
     return keras.Model({"audio": audio, "visual": visual}, {k: outputs[k] for k in OUTPUTS}, name="eics")

@@ -10,3 +10,7 @@ CONSTRAINT_PAIRS = {
 }
 
 FUSION_HEADS = ("ex", "im")
+
+LOSS_FORMS = ("reference", "literal")
+
+OPTIMIZERS = ("sgd", "adam")

@@ -1,8 +1,9 @@
-"""Training EICS: SGD with momentum on L = L_corr + alpha L_dis + beta L_cons.
+"""Training EICS on L = L_corr + alpha L_dis + beta L_cons (SGD with momentum, or Adam).
 
 After every `validate_every` epochs the CCA fusion is fitted on the training outputs and
 the validation MAP (mean of both directions) is measured; the weights with the best
-validation MAP are kept. Test data never enters this module.
+validation MAP are kept, and training stops early once `patience` validations in a row
+have not improved on it (`epochs` is the cap). Test data never enters this module.
 """
 from __future__ import annotations
 
@@ -17,25 +18,42 @@ import tensorflow as tf
 from evaluate.metrics import bidirectional_map
 from model.cca import LinearCCA, fit_linear_cca
 from model.losses import eics_loss
-from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_TERMS
+from model.terms import OPTIMIZERS
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 30
-    batch_size: int = 256
-    learning_rate: float = 0.01
-    momentum: float = 0.9
-    alpha: float = 0.01
-    beta: float = 0.001
-    loss_terms: tuple = LOSS_TERMS
-    constraint_pairs: tuple = tuple(CONSTRAINT_PAIRS)
-    corr_ridge: float = 1e-4
-    fusion_dim: int = 10
-    fusion_ridge: float = 1e-3
-    fusion_heads: tuple = FUSION_HEADS
-    validate_every: int = 1
-    seed: int = 0
+    """Every field is set from params.yaml by `pipeline.train.train_config` (no defaults here:
+    params.yaml is the one source of truth)."""
+
+    epochs: int
+    patience: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    weight_decay: float
+    alpha: float
+    beta: float
+    loss_form: str
+    loss_terms: tuple
+    constraint_pairs: tuple
+    corr_ridge: float
+    fusion_dim: int
+    fusion_ridge: float
+    fusion_heads: tuple
+    validate_every: int
+    seed: int
+
+
+def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9, weight_decay: float = 0.0):
+    """SGD with momentum or Adam; weight decay is decoupled (AdamW-style) in both."""
+    decay = weight_decay or None
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, weight_decay=decay)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate, weight_decay=decay)
+    raise ValueError(f"unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}")
 
 
 @dataclass
@@ -46,6 +64,7 @@ class TrainResult:
     best_val_map: dict
     history: list = field(default_factory=list)
     seconds: float = 0.0
+    epochs_run: int = 0
 
 
 class TrainingDiverged(RuntimeError):
@@ -94,7 +113,7 @@ def train_eics(
 ) -> TrainResult:
     """Train on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
     rng = np.random.default_rng(cfg.seed)
-    optimizer = keras.optimizers.SGD(learning_rate=cfg.learning_rate, momentum=cfg.momentum)
+    optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay)
     audio = tf.constant(train.audio, tf.float32)
     visual = tf.constant(train.visual, tf.float32)
     onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
@@ -106,13 +125,13 @@ def train_eics(
         a, v, y = tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx)
         with tf.GradientTape() as tape:
             parts = eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
-                              cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge)
+                              cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge, cfg.loss_form)
         grads = tape.gradient(parts["total"], model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return parts
 
     best = {"average": -np.inf}
-    best_weights, best_epoch, history = None, 0, []
+    best_weights, best_epoch, history, stale = None, 0, [], 0
     started = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         order = rng.permutation(len(train))
@@ -129,11 +148,15 @@ def train_eics(
             val_map = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
             record.update({f"val_map_{k}": v for k, v in val_map.items()})
             if val_map["average"] > best["average"]:
-                best, best_epoch, best_weights = val_map, epoch, model.get_weights()
+                best, best_epoch, best_weights, stale = val_map, epoch, model.get_weights(), 0
+            else:
+                stale += 1
         history.append(record)
         if log_epoch:
             log_epoch(epoch, record)
+        if stale >= cfg.patience:
+            break
     seconds = time.perf_counter() - started
     model.set_weights(best_weights)
     fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-    return TrainResult(model, fusion, best_epoch, best, history, seconds)
+    return TrainResult(model, fusion, best_epoch, best, history, seconds, epochs_run=len(history))

@@ -1,5 +1,6 @@
-"""Stage `method@<name>`: fit one compared method for every seed in report.seeds, score it on
-the test split with the same metric as EICS, record wall-clock fitting seconds."""
+"""Stage `method@<name>`: fit one compared method for every seed in report.seeds at the point its
+tuning stage chose on validation (results/tuning/<name>.json; the EICS ablations use EICS's),
+score it on the test split with the same metric as EICS, record wall-clock fitting seconds."""
 from __future__ import annotations
 
 import json
@@ -13,41 +14,27 @@ from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 
-def method_options(name: str, params: dict) -> dict:
-    from model.baselines import EICS_VARIANTS, NEURAL
-
-    if name in NEURAL:
-        from model.baselines.loop import NeuralOptions
-
-        b = params["baselines"]
-        return {"options": NeuralOptions(hidden=tuple(b["hidden"]), dim=params["fusion"]["dim"], epochs=b["epochs"],
-                                         batch_size=b["batch_size"], learning_rate=b["learning_rate"], margin=b["margin"])}
-    if name in EICS_VARIANTS:
-        from pipeline.train import train_config
-
-        m = params["model"]
-        network = {k: m[k] for k in ("audio_hidden", "visual_hidden", "explicit_dim", "activation")}
-        return {"config": train_config(params), "network": network}
-    return {"dim": params["fusion"]["dim"]}
-
-
 def main() -> None:
     from evaluate.metrics import retrieval_scores
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import METHODS, fit_method
+    from pipeline.method_options import method_options, tuned_as
 
     if len(sys.argv) != 2 or sys.argv[1] not in METHODS:
         raise StageError(f"usage: python -m pipeline.method NAME, with NAME one of {', '.join(METHODS)}")
     name = sys.argv[1]
     params = load_params()
+    tuned = tuned_as(name, params)
+    tuning = json.loads((paths.TUNING / f"{tuned}.json").read_text()) if tuned else {"chosen": {}, "budget": 0}
+    point = tuning["chosen"]
     features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
     train, val, test = (features.splits[s] for s in ("train", "val", "test"))
     runs, curves = [], []
     scopes = params["evaluate"]["scopes"]
     for seed in params["report"]["seeds"]:
         started = time.perf_counter()
-        embedder = fit_method(name, train, val, features.n_classes, seed, **method_options(name, params))
+        embedder = fit_method(name, train, val, features.n_classes, seed, **method_options(name, params, point))
         seconds = time.perf_counter() - started
         a, v = embedder.embed_audio(test.audio), embedder.embed_visual(test.visual)
         a2v = retrieval_scores(a, v, test.labels, test.labels, scopes)
@@ -55,9 +42,10 @@ def main() -> None:
         scores = {"audio_to_visual": a2v.mean_average_precision, "visual_to_audio": v2a.mean_average_precision}
         scores["average"] = (scores["audio_to_visual"] + scores["visual_to_audio"]) / 2
         curves.append({"audio_to_visual": a2v.precision_at, "visual_to_audio": v2a.precision_at})
-        runs.append({"seed": seed, "train_seconds": round(seconds, 3), **scores})
+        runs.append({"seed": seed, "train_seconds": round(seconds, 3), **scores,
+                     "queries_left_out": a2v.queries_without_relevant + v2a.queries_without_relevant})
         print(f"{name} seed {seed}: average MAP {scores['average']:.4f} ({seconds:.1f} s)", flush=True)
-    summary = {"method": name, "runs": runs, "precision_at": {
+    summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"], "runs": runs, "precision_at": {
         d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]} for d in ("audio_to_visual", "visual_to_audio")}}
     for key in ("audio_to_visual", "visual_to_audio", "average", "train_seconds"):
         values = np.array([r[key] for r in runs])

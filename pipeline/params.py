@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_TERMS
+from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_FORMS, LOSS_TERMS, OPTIMIZERS
 from pipeline.paths import PARAMS
 
 DATA_SOURCES = ("videos", "synthetic", "community")
@@ -69,6 +69,27 @@ def _widths(params, dotted):
     return value
 
 
+def _tuning_grids(params):
+    from model.baselines.names import METHODS
+    from pipeline.method_options import grid_points, known_knobs
+
+    grids = _get(params, "tuning.grids")
+    if not isinstance(grids, dict) or "eics" not in grids:
+        raise ParamsError("params.yaml: tuning.grids must map method names to grids and include eics")
+    budgets = {}
+    for name, grid in grids.items():
+        if name not in METHODS:
+            raise ParamsError(f"params.yaml: tuning.grids has unknown method {name!r}")
+        if not isinstance(grid, dict) or not grid or not all(isinstance(v, list) and v for v in grid.values()):
+            raise ParamsError(f"params.yaml: tuning.grids.{name} must map knobs to non-empty lists of values")
+        unknown = sorted(set(grid) - known_knobs(name, params))
+        if unknown:
+            raise ParamsError(f"params.yaml: tuning.grids.{name} has unknown knob(s) {unknown}")
+        budgets[name] = len(grid_points(grid))
+    if len(set(budgets.values())) > 1:
+        raise ParamsError(f"params.yaml: every tuning grid needs the same number of points (same budget), got {budgets}")
+
+
 def validate(params: dict) -> None:
     source = _choices(params, "data.source", DATA_SOURCES)
     _number(params, "data.val_fraction", 0, 1, low_open=True, high_open=True)
@@ -113,8 +134,10 @@ def validate(params: dict) -> None:
     _widths(params, "model.visual_hidden")
     _number(params, "model.explicit_dim", 1, integer=True)
     _choices(params, "model.activation", ("relu", "sigmoid", "tanh", "gelu", "elu"))
+    _number(params, "model.dropout", 0, 1, high_open=True)
     _number(params, "model.alpha", 0)
     _number(params, "model.beta", 0)
+    _choices(params, "model.loss_form", LOSS_FORMS)
     _choices(params, "model.loss_terms", LOSS_TERMS, many=True)
     pairs = _get(params, "model.constraint_pairs")
     if not isinstance(pairs, list):
@@ -127,6 +150,9 @@ def validate(params: dict) -> None:
         raise ParamsError("params.yaml: model.shared_trunk must be true or false")
 
     _number(params, "train.epochs", 1, integer=True)
+    _number(params, "train.patience", 1, integer=True)
+    _choices(params, "train.optimizer", OPTIMIZERS)
+    _number(params, "train.weight_decay", 0)
     _number(params, "train.batch_size", 2, integer=True)
     _number(params, "train.learning_rate", 0, low_open=True)
     _number(params, "train.momentum", 0, 1, high_open=True)
@@ -142,6 +168,12 @@ def validate(params: dict) -> None:
     _number(params, "baselines.batch_size", 2, integer=True)
     _number(params, "baselines.learning_rate", 0, low_open=True)
     _number(params, "baselines.margin", 0)
+    _number(params, "baselines.patience", 1, integer=True)
+    _number(params, "baselines.weight_decay", 0)
+    knobs = _get(params, "baselines.knobs")
+    if not isinstance(knobs, dict) or not all(isinstance(v, dict) for v in knobs.values()):
+        raise ParamsError("params.yaml: baselines.knobs must map method names to {knob: value}")
+    _tuning_grids(params)
 
     seeds = _get(params, "report.seeds")
     if not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds):

@@ -13,6 +13,7 @@ PRECISION_SCOPE = RESULTS / "precision_scope.csv"
 AP_PER_CLASS = RESULTS / "ap_per_class.csv"
 TABLE = RESULTS / "results.md"
 METHOD_RESULTS = RESULTS / "methods"
+TUNING = RESULTS / "tuning"
 REPORT = RESULTS / "report.md"
 PAPER_RESULTS = Path("evaluate/paper_results.json")
 SAMPLE = Path("data/sample")

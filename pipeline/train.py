@@ -14,10 +14,11 @@ def train_config(params: dict):
 
     m, t, f = params["model"], params["train"], params["fusion"]
     return TrainConfig(
-        epochs=t["epochs"], batch_size=t["batch_size"], learning_rate=t["learning_rate"], momentum=t["momentum"],
-        alpha=m["alpha"], beta=m["beta"], loss_terms=tuple(m["loss_terms"]), constraint_pairs=tuple(m["constraint_pairs"]),
-        corr_ridge=m["corr_ridge"], fusion_dim=f["dim"], fusion_ridge=f["ridge"], fusion_heads=tuple(f["heads"]),
-        validate_every=t["validate_every"], seed=t["seed"],
+        epochs=t["epochs"], patience=t["patience"], batch_size=t["batch_size"], optimizer=t["optimizer"],
+        learning_rate=t["learning_rate"], momentum=t["momentum"], weight_decay=t["weight_decay"],
+        alpha=m["alpha"], beta=m["beta"], loss_form=m["loss_form"], loss_terms=tuple(m["loss_terms"]),
+        constraint_pairs=tuple(m["constraint_pairs"]), corr_ridge=m["corr_ridge"], fusion_dim=f["dim"],
+        fusion_ridge=f["ridge"], fusion_heads=tuple(f["heads"]), validate_every=t["validate_every"], seed=t["seed"],
     )
 
 
@@ -34,7 +35,7 @@ def main() -> None:
     m = params["model"]
     seed_everything(cfg.seed)
     model = build_eics(features.audio_dim, features.visual_dim, features.n_classes, m["audio_hidden"],
-                       m["visual_hidden"], m["explicit_dim"], m["activation"], m["shared_trunk"])
+                       m["visual_hidden"], m["explicit_dim"], m["activation"], m["shared_trunk"], m["dropout"])
     with Live(dir=str(paths.DVCLIVE), save_dvc_exp=False, dvcyaml=None) as live:
         def log_epoch(epoch, record):
             for name, value in record.items():
@@ -55,6 +56,7 @@ def main() -> None:
     summary = {
         "best_epoch": result.best_epoch,
         "epochs": cfg.epochs,
+        "epochs_run": result.epochs_run,
         "train_seconds": round(result.seconds, 3),
         "val_map_average": result.best_val_map["average"],
         "val_map_audio_to_visual": result.best_val_map["audio_to_visual"],

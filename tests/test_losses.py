@@ -30,11 +30,12 @@ def test_correlation_gradient_is_finite():
     assert all(np.isfinite(g.numpy()).all() for g in grads)
 
 
-def test_discriminative_loss_by_hand():
+def test_discriminative_loss_by_hand_in_both_forms():
     y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
-    im_a = tf.constant([[1.0, 0.0], [0.0, 0.0]])  # error norm 1
-    im_v = tf.constant([[0.0, 0.0], [0.0, 0.0]])  # error norm sqrt(2)
-    assert float(discriminative_loss(im_a, im_v, y)) == pytest.approx((1 + np.sqrt(2)) / 2)
+    im_a = tf.constant([[1.0, 0.0], [0.0, 0.0]])  # row errors 0 and 1: Frobenius norm 1
+    im_v = tf.constant([[0.0, 0.0], [0.0, 0.0]])  # row errors 1 and 1: Frobenius norm sqrt(2)
+    assert float(discriminative_loss(im_a, im_v, y, "literal")) == pytest.approx((1 + np.sqrt(2)) / 2)
+    assert float(discriminative_loss(im_a, im_v, y, "reference")) == pytest.approx((0 + 1) / 2 + (1 + 1) / 2)
 
 
 def test_orthogonality_matches_numpy_and_vanishes_on_disjoint_support():
@@ -45,13 +46,14 @@ def test_orthogonality_matches_numpy_and_vanishes_on_disjoint_support():
         h = h - h.mean(axis=0)
         return h / np.linalg.norm(h, axis=1, keepdims=True)
 
-    expected = np.sum((centred_unit_rows(x).T @ centred_unit_rows(y)) ** 2)
-    assert float(orthogonality(tf.constant(x), tf.constant(y))) == pytest.approx(expected, rel=1e-5)
+    squared = (centred_unit_rows(x).T @ centred_unit_rows(y)) ** 2
+    assert float(orthogonality(tf.constant(x), tf.constant(y), "literal")) == pytest.approx(squared.sum(), rel=1e-5)
+    assert float(orthogonality(tf.constant(x), tf.constant(y), "reference")) == pytest.approx(squared.mean(), rel=1e-5)
     u, w = rng.standard_normal(3), rng.standard_normal(4)
     h1 = np.stack([u, -u, 0 * u, 0 * u])  # centred already; rows 2-3 are zero
     h2 = np.stack([0 * w, 0 * w, w, -w])  # rows 0-1 are zero
     assert float(orthogonality(tf.constant(h1), tf.constant(h2))) == pytest.approx(0.0, abs=1e-12)
-    assert float(orthogonality(tf.constant(h1), tf.constant(h1))) > 1.0
+    assert float(orthogonality(tf.constant(h1), tf.constant(h1), "literal")) > 1.0
 
 
 def test_constraint_pairs_and_switchable_terms():

@@ -5,8 +5,12 @@ import pytest
 
 from extract.synthetic import make_synthetic_features
 from model.networks import build_eics
-from model.training import TrainConfig, fused_embeddings, seed_everything, train_eics
+from dataclasses import replace
+
 from evaluate.metrics import bidirectional_map
+from model.training import fused_embeddings, seed_everything, train_eics
+from pipeline.params import load_params
+from pipeline.train import train_config
 
 N_CLASSES = 4
 
@@ -20,7 +24,8 @@ def data():
 def run(data, **overrides):
     seed_everything(0)
     model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
-    cfg = TrainConfig(epochs=8, batch_size=100, learning_rate=0.05, fusion_dim=4, **overrides)
+    small = {"epochs": 8, "batch_size": 100, "learning_rate": 1e-2, "weight_decay": 0.0, "fusion_dim": 4, "patience": 100}
+    cfg = replace(train_config(load_params()), **{**small, **overrides})
     return train_eics(model, data.splits["train"], data.splits["val"], N_CLASSES, cfg), cfg
 
 
@@ -53,3 +58,18 @@ def test_shared_trunk_variant_has_fewer_weights():
     shared = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, shared_trunk=True)
     assert shared.count_params() < separate.count_params()
     assert shared.output_names == separate.output_names
+
+
+def test_early_stopping_stops_after_patience_validations_without_improvement(data):
+    result, _ = run(data, epochs=60, patience=2)
+    val_history = [h["val_map_average"] for h in result.history]
+    assert result.epochs_run == len(val_history) < 60
+    assert result.epochs_run == result.best_epoch + 2  # two checks without a better validation MAP, then stop
+    assert max(val_history[result.best_epoch:]) <= result.best_val_map["average"]
+
+
+@pytest.mark.parametrize("form", ["reference", "literal"])
+def test_both_loss_forms_train(data, form):
+    result, _ = run(data, loss_form=form)
+    assert np.isfinite([h["loss_total"] for h in result.history]).all()
+    assert result.best_val_map["average"] > 1 / N_CLASSES

@@ -19,10 +19,7 @@ class Embedder:
     embed_visual: Callable[[np.ndarray], np.ndarray]
 
 
-CLOSED_FORM = ("random", "cca", "kcca", "c_cca")
-NEURAL = ("dcca", "c_dcca", "dscmr", "tnn_c_cca", "acmr", "ucal", "ugach", "agah")
-EICS_VARIANTS = ("eics", "explicit_only", "implicit_only", "ex_im_share", "eics_no_cons", "eics_no_im_im")
-METHODS = CLOSED_FORM + NEURAL + EICS_VARIANTS
+from model.baselines.names import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL  # noqa: F401  (re-exported)
 
 
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options) -> Embedder:

@@ -7,7 +7,7 @@ modalities) and cross-modal triplet constraints (hardest in-batch negative of an
 class). A modality classifier tries to tell audio embeddings from visual ones; the
 projectors receive its gradient reversed, so they learn modality-invariant embeddings.
 
-    L = L_label + L_triplet + gamma * L_modality(reversed),  gamma = 0.1 here
+    L = L_label + L_triplet + gamma * L_modality(reversed)   (gamma: params baselines.knobs.acmr)
 """
 import keras
 import tensorflow as tf
@@ -18,7 +18,7 @@ from model.baselines.loop import (NeuralOptions, cross_modal_triplet, l2_rows, m
 from model.training import seed_everything
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1):
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")

@@ -20,7 +20,8 @@ def _similarity_likelihood(relaxed, binary, same, bits):
     return tf.reduce_mean(tf.nn.softplus(theta) - same * theta)
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1, quantise=0.1):
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float):
+    """gamma weighs the adversary, quantise the quantisation loss (params baselines.knobs.agah)."""
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", out_activation="tanh")
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", out_activation="tanh")

@@ -17,7 +17,7 @@ from model.baselines import Embedder
 from model.cca import LinearCCA, inverse_sqrt
 
 
-def fit(train, val, n_classes, seed, dim=10, ridge=1e-3):
+def fit(train, val, n_classes, seed, dim: int, ridge: float):
     a, v, y = train.audio.astype(np.float64), train.visual.astype(np.float64), train.labels
     counts = np.bincount(y, minlength=n_classes).astype(np.float64)
     weights = counts[y]  # each row takes part in n_c pairs

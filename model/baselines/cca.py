@@ -3,6 +3,6 @@ from model.baselines import Embedder
 from model.cca import fit_linear_cca
 
 
-def fit(train, val, n_classes, seed, dim=10, ridge=1e-3):
+def fit(train, val, n_classes, seed, dim: int, ridge: float):
     cca = fit_linear_cca(train.audio, train.visual, dim, ridge)
     return Embedder(cca.transform_x, cca.transform_y)

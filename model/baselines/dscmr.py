@@ -2,8 +2,7 @@
 
 One MLP per modality maps into a common space (U for audio, V for visual); a linear
 classifier P without bias is shared by both modalities (the weight-sharing strategy).
-Loss, in the form of the authors' released code (per-clip norms, their default weights
-alpha = 0.001, beta = 0.1):
+Loss, in the form of the authors' released code (per-clip norms):
 
     J_label  = mean_i ||P u_i - y_i|| + mean_i ||P v_i - y_i||      (label space)
     J_common = mean over pairs of softplus(T_ij) - S_ij T_ij   with T_ij = cos(x_i, x_j) / 2,
@@ -24,7 +23,8 @@ def _pair_likelihood(x1, x2, same):
     return tf.reduce_mean(tf.nn.softplus(theta) - same * theta)
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, alpha=1e-3, beta=0.1):
+def fit(train, val, n_classes, seed, options: NeuralOptions, alpha: float, beta: float):
+    """alpha weighs J_common, beta J_invar (params baselines.knobs.dscmr; the authors' defaults 0.001, 0.1)."""
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")

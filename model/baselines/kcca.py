@@ -23,7 +23,7 @@ def _kernel_map(x, components, seed):
     return lambda a: nystroem.transform(scaler.transform(a))
 
 
-def fit(train, val, n_classes, seed, dim=10, ridge=1e-2, components=500):
+def fit(train, val, n_classes, seed, dim: int, ridge: float, components: int):
     map_a = _kernel_map(train.audio, components, seed)
     map_v = _kernel_map(train.visual, components, seed + 1)
     cca = fit_linear_cca(map_a(train.audio), map_v(train.visual), dim, ridge)

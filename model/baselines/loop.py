@@ -1,6 +1,7 @@
 """What the neural baselines share: small MLPs, a gradient-reversal op for the adversarial
 ones, and one training loop (Adam on shuffled mini-batches; after every epoch the method's
-embedder is scored on the validation split and the best weights are kept)."""
+embedder is scored on the validation split, the best weights are kept, and training stops
+once `patience` epochs in a row have not improved on them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,16 +13,21 @@ from keras import layers
 
 from evaluate.metrics import bidirectional_map
 from model.baselines import Embedder
+from model.training import make_optimizer
 
 
 @dataclass
 class NeuralOptions:
-    hidden: tuple = (1024,)      # hidden widths of every projector
-    dim: int = 10                # size of the common space (or code length for hashing)
-    epochs: int = 20
-    batch_size: int = 256
-    learning_rate: float = 1e-3
-    margin: float = 0.2          # triplet / ranking margin (cosine units)
+    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.method.method_options`."""
+
+    hidden: tuple                # hidden widths of every projector
+    dim: int                     # size of the common space (or code length for hashing)
+    epochs: int                  # cap on passes over the training split
+    patience: int                # stop after this many epochs without a better validation MAP
+    batch_size: int
+    learning_rate: float         # Adam step size
+    weight_decay: float          # decoupled weight decay (0 = off), as for EICS
+    margin: float                # triplet / ranking margin (cosine units)
 
 
 def mlp(input_dim, widths, out_dim, name, out_activation=None) -> keras.Sequential:
@@ -80,7 +86,7 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
     """Minimise `loss_fn(audio, visual, onehot)` over the weights of `models`; after every
     epoch call `make_embedder()` and keep the weights with the best validation MAP."""
     rng = np.random.default_rng(seed)
-    optimizer = keras.optimizers.Adam(opts.learning_rate)
+    optimizer = make_optimizer("adam", opts.learning_rate, weight_decay=opts.weight_decay)
     variables = []
     for model in models:
         variables += [v for v in model.trainable_variables if all(v is not w for w in variables)]
@@ -96,7 +102,7 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    best, best_weights = -np.inf, None
+    best, best_weights, stale = -np.inf, None, 0
     for _ in range(opts.epochs):
         order = rng.permutation(len(train))
         for b in range(len(train) // batch):
@@ -106,7 +112,11 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         embedder = make_embedder()
         score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)["average"]
         if score > best:
-            best, best_weights = score, [m.get_weights() for m in models]
+            best, best_weights, stale = score, [m.get_weights() for m in models], 0
+        else:
+            stale += 1
+            if stale >= opts.patience:
+                break
     for model, weights in zip(models, best_weights):
         model.set_weights(weights)
     return make_embedder()

@@ -5,7 +5,7 @@ import numpy as np
 from model.baselines import Embedder
 
 
-def fit(train, val, n_classes, seed, dim=10):
+def fit(train, val, n_classes, seed, dim: int):
     def draw(offset):
         def embed(x):
             return np.random.default_rng([seed, offset, len(x)]).standard_normal((len(x), dim))

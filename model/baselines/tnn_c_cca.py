@@ -14,8 +14,9 @@ from model.baselines.loop import NeuralOptions, cross_modal_triplet, l2_rows, ml
 from model.training import seed_everything
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions):
-    cca = c_cca.fit(train, val, n_classes, seed, dim=options.dim)
+def fit(train, val, n_classes, seed, options: NeuralOptions, cca_ridge: float):
+    """cca_ridge: ridge of the C-CCA stage (params baselines.knobs.tnn_c_cca)."""
+    cca = c_cca.fit(train, val, n_classes, seed, dim=options.dim, ridge=cca_ridge)
 
     def project(split):
         return Split(cca.embed_audio(split.audio).astype(np.float32), cca.embed_visual(split.visual).astype(np.float32),

@@ -5,7 +5,7 @@ A bidirectional ranking loss pulls each clip's own audio-visual pair together an
 the hardest other in-batch item away; a modality classifier on the embeddings, with its
 gradient reversed into the projectors, makes the two modalities indistinguishable.
 
-    L = L_rank + gamma * L_modality(reversed),  gamma = 0.1 here
+    L = L_rank + gamma * L_modality(reversed)   (gamma: params baselines.knobs.ucal)
 """
 import tensorflow as tf
 
@@ -14,7 +14,7 @@ from model.baselines.loop import NeuralOptions, modality_loss, cross_modal_tripl
 from model.training import seed_everything
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1):
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")

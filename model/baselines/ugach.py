@@ -18,9 +18,6 @@ from model.baselines.loop import (NeuralOptions, modality_loss, cross_modal_trip
                                   sign_codes, train_with_validation)
 from model.training import seed_everything
 
-NEIGHBOURS = 3
-
-
 def knn_graph(x, k):
     """Boolean in-batch graph: j among the k nearest neighbours (cosine) of i, symmetrised, with i itself."""
     x = l2_rows(x)
@@ -30,7 +27,8 @@ def knn_graph(x, k):
     return tf.logical_or(graph, tf.transpose(graph))
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1, quantise=0.1):
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float, neighbours: int):
+    """gamma weighs the adversary, quantise the quantisation loss, neighbours sizes the k-NN graph."""
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", out_activation="tanh")
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", out_activation="tanh")
@@ -39,7 +37,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, gamma=0.1, quantise
     def loss_fn(a, v, y):
         del y  # unsupervised
         ha, hv = f(a, training=True), g(v, training=True)
-        related = tf.logical_or(knn_graph(a, NEIGHBOURS), knn_graph(v, NEIGHBOURS))
+        related = tf.logical_or(knn_graph(a, neighbours), knn_graph(v, neighbours))
         rank = cross_modal_triplet(l2_rows(ha), l2_rows(hv), related, options.margin, hardest=False)
         return rank + gamma * modality_loss(discriminator, ha, hv) + quantise * quantisation_loss(ha, hv)
 
