@@ -120,7 +120,9 @@ def train_eics(
     batch = min(cfg.batch_size, len(train))
     n_batches = len(train) // batch
 
-    @tf.function
+    optimizer.build(model.trainable_variables)  # slots exist before tracing: the step is traced once
+
+    @tf.function(autograph=False)  # no Python control flow inside; autograph only costs tracing time
     def train_step(idx):
         a, v, y = tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx)
         with tf.GradientTape() as tape:

@@ -19,7 +19,8 @@ def main() -> None:
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import METHODS, fit_method
-    from pipeline.method_options import method_options, tuned_as
+    from pipeline.method_options import method_options
+    from pipeline.tuning_grid import tuned_as
 
     if len(sys.argv) != 2 or sys.argv[1] not in METHODS:
         raise StageError(f"usage: python -m pipeline.method NAME, with NAME one of {', '.join(METHODS)}")

@@ -1,39 +1,9 @@
-"""How a compared method is configured: its params.yaml settings, overridden by a tuning point.
-
-A knob is a key of the section the method reads: EICS and its variants read `train`,
-`model` and `fusion` (network widths and dropout included); the neural baselines read
-`baselines` and `baselines.knobs.<name>`; the closed-form ones `baselines.knobs.<name>`.
-No TensorFlow import here, so params validation can use it.
-"""
+"""How a compared method is configured: its params.yaml settings, overridden by a tuning point
+(which knobs exist: pipeline/tuning_grid.py)."""
 from __future__ import annotations
 
-import itertools
-
 from model.baselines.names import CLOSED_FORM, EICS_VARIANTS, NEURAL
-
-NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout")
-NEURAL_KEYS = ("hidden", "epochs", "patience", "batch_size", "learning_rate", "weight_decay", "margin")
-LOSS_KEYS = ("alpha", "beta", "loss_form", "loss_terms", "constraint_pairs", "corr_ridge")
-FUSION_KEYS = ("fusion_dim", "fusion_ridge", "fusion_heads")
-
-
-def known_knobs(name: str, params: dict) -> set:
-    if name in EICS_VARIANTS:
-        return set(params["train"]) | set(LOSS_KEYS) | set(FUSION_KEYS) | set(NETWORK_KEYS)
-    own = set(params["baselines"]["knobs"].get(name, {}))
-    return own | set(NEURAL_KEYS) if name in NEURAL else own
-
-
-def tuned_as(name: str, params: dict) -> str | None:
-    """Whose tuning result a method runs at: its own grid, EICS's for the ablations, none for Random."""
-    if name in params["tuning"]["grids"]:
-        return name
-    return "eics" if name in EICS_VARIANTS else None
-
-
-def grid_points(grid: dict) -> list[dict]:
-    keys = list(grid)
-    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+from pipeline.tuning_grid import NETWORK_KEYS, NEURAL_KEYS, known_knobs
 
 
 def method_options(name: str, params: dict, point: dict | None = None) -> dict:

@@ -71,7 +71,7 @@ def _widths(params, dotted):
 
 def _tuning_grids(params):
     from model.baselines.names import METHODS
-    from pipeline.method_options import grid_points, known_knobs
+    from pipeline.tuning_grid import grid_points, known_knobs
 
     grids = _get(params, "tuning.grids")
     if not isinstance(grids, dict) or "eics" not in grids:

@@ -21,7 +21,8 @@ def main() -> None:
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import fit_method
-    from pipeline.method_options import grid_points, method_options
+    from pipeline.method_options import method_options
+    from pipeline.tuning_grid import grid_points
 
     params = load_params()
     grids = params["tuning"]["grids"]

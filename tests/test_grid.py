@@ -28,5 +28,9 @@ def test_collect_and_write_heatmap_and_csv(tmp_path, monkeypatch):
     grid.write_outputs(rows)
     with open(tmp_path / "grid.csv") as f:
         written = list(csv.DictReader(f))
-    assert len(written) == 25 and float(written[0]["val_map_average"]) == 0.1
+    assert len(written) == 25
+    assert [float(r["val_map_average"]) for r in written] == sorted((0.1 + a for a, *_ in points), reverse=True)
+    chosen = written[0]  # highest validation MAP: alpha 1.0 (every beta ties; the first in the grid order wins)
+    assert float(chosen["alpha"]) == 1.0 and float(chosen["test_map_average"]) == 0.2 + 1.0 + float(chosen["beta"])
+    assert all(r["test_map_average"] == "" for r in written[1:])  # test shown for the chosen point only
     assert (tmp_path / "grid.png").stat().st_size > 5000

@@ -95,7 +95,9 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
     onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
     batch = min(opts.batch_size, len(train))
 
-    @tf.function
+    optimizer.build(variables)  # slots exist before tracing: the step is traced once
+
+    @tf.function(autograph=False)
     def step(idx):
         with tf.GradientTape() as tape:
             loss = loss_fn(tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx))

@@ -1,0 +1,38 @@
+"""Tuning grids: which knobs a method has, the points of a grid, whose tuning a method uses.
+
+A knob is a key of the section the method reads: EICS and its variants read `train`,
+`model` and `fusion` (network widths and dropout included); the neural baselines read
+`baselines` and `baselines.knobs.<name>`; the closed-form ones `baselines.knobs.<name>`.
+Imports nothing heavy, so params validation can use it.
+"""
+from __future__ import annotations
+
+import itertools
+
+from model.baselines.names import EICS_VARIANTS, NEURAL
+
+NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout")
+NEURAL_KEYS = ("hidden", "epochs", "patience", "batch_size", "learning_rate", "weight_decay", "margin")
+LOSS_KEYS = ("alpha", "beta", "loss_form", "loss_terms", "constraint_pairs", "corr_ridge")
+FUSION_KEYS = ("fusion_dim", "fusion_ridge", "fusion_heads")
+
+
+def known_knobs(name: str, params: dict) -> set:
+    if name in EICS_VARIANTS:
+        return set(params["train"]) | set(LOSS_KEYS) | set(FUSION_KEYS) | set(NETWORK_KEYS)
+    own = set(params["baselines"]["knobs"].get(name, {}))
+    return own | set(NEURAL_KEYS) if name in NEURAL else own
+
+
+def tuned_as(name: str, params: dict) -> str | None:
+    """Whose tuning result a method runs at: its own grid, EICS's for the ablations, none for Random."""
+    if name in params["tuning"]["grids"]:
+        return name
+    return "eics" if name in EICS_VARIANTS else None
+
+
+def grid_points(grid: dict) -> list[dict]:
+    keys = list(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+

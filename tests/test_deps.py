@@ -1,0 +1,58 @@
+"""Every stage lists in its DVC deps every project module its entry module imports (directly or
+through other project modules, function-level imports included), so a code change can never
+leave a stage's outputs stale."""
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("pipeline", "extract", "model", "evaluate")
+
+
+def module_file(name: str) -> Path | None:
+    path = ROOT / Path(*name.split("."))
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return None
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}  # `from package import module`
+    return {name for name in found if name.split(".")[0] in PACKAGES}
+
+
+def project_closure(entry: str) -> set[Path]:
+    seen, todo = set(), [entry]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):  # a module's packages are imported too
+            file = module_file(".".join(parts[:i]))
+            if file and file not in seen:
+                seen.add(file)
+                todo += imported_modules(file)
+    return {p for p in seen if p.name != "__init__.py" or p.read_text().strip()}
+
+
+def stages():
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        return [(s.addressing, s.cmd, {str(Path(d.def_path)) for d in s.deps}) for s in repo.index.stages]
+
+
+@pytest.mark.parametrize("name, cmd, deps", stages(), ids=lambda v: v if isinstance(v, str) and "@" in v or v in ("sample", "manifest", "weights", "pca", "features", "train", "evaluate", "report") else "")
+def test_stage_deps_cover_its_imports(name, cmd, deps):
+    entry = cmd.split()[2]  # python -m pipeline.<stage> [arg]
+    needed = {str(p.relative_to(ROOT)) for p in project_closure(entry)}
+    missing = sorted(needed - deps)
+    assert not missing, f"stage {name} imports {missing} but does not list them in dvc.yaml deps"

@@ -1,0 +1,66 @@
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import h5py
+import pytest
+
+from extract.feature_store import write_features
+from extract.synthetic import make_synthetic_features
+from pipeline.method_options import method_options
+from pipeline.tuning_grid import grid_points, tuned_as
+from pipeline.params import ParamsError, load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_grid_points_are_every_combination():
+    points = grid_points({"learning_rate": [1, 2], "alpha": [3, 4, 5]})
+    assert len(points) == 6 and {"learning_rate": 2, "alpha": 5} in points
+
+
+def test_every_method_gets_the_same_budget_and_known_knobs():
+    params = load_params(ROOT / "params.yaml")
+    budgets = {name: len(grid_points(grid)) for name, grid in params["tuning"]["grids"].items()}
+    assert len(set(budgets.values())) == 1
+    for name, grid in params["tuning"]["grids"].items():
+        for point in grid_points(grid):
+            method_options(name, params, point)  # every knob reaches the method
+    assert tuned_as("implicit_only", params) == "eics" and tuned_as("random", params) is None
+
+
+def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
+    text = (ROOT / "params.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {ridge: [1.0e-3]}"))
+    with pytest.raises(ParamsError, match="same number of points"):
+        load_params(tmp_path / "a.yaml")
+    (tmp_path / "b.yaml").write_text(text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {rigde: [1, 2, 3, 4]}"))
+    with pytest.raises(ParamsError, match="unknown knob"):
+        load_params(tmp_path / "b.yaml")
+
+
+def test_tune_stage_never_opens_the_test_split(tmp_path, monkeypatch):
+    from pipeline import tune
+
+    features = make_synthetic_features({"train": 200, "val": 60, "test": 80}, n_classes=3, audio_dim=128,
+                                       visual_dim=256, seed=0)
+    (tmp_path / "data").mkdir()
+    write_features(features, tmp_path / "data" / "features.h5", seed=0)
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    opened = []
+    original = h5py.File.__getitem__
+
+    def recording(self, name):
+        opened.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(h5py.File, "__getitem__", recording)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["tune", "c_cca"])
+    tune.main()
+    summary = json.loads((tmp_path / "results" / "tuning" / "c_cca.json").read_text())
+    assert summary["budget"] == 4 and summary["chosen"] in [p["point"] for p in summary["points"]]
+    assert summary["chosen_val_map_average"] == max(p["val_map_average"] for p in summary["points"])
+    assert {"audio_train", "visual_val", "lab_val"} <= set(opened)
+    assert not [name for name in opened if name.endswith("_test")], opened
