@@ -42,6 +42,7 @@ def main() -> None:
     from model.baselines import fit_method
     from model.cca import LinearCCA
     from model.training import fused_embeddings
+    from pipeline.method_options import method_options
 
     features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
     test = features.splits["test"]
@@ -79,7 +80,7 @@ def main() -> None:
     )
     # Reference row: closed-form linear CCA on the raw features (fitted on train, same metric).
     cca = fit_method("cca", features.splits["train"], features.splits["val"], features.n_classes, 0,
-                     dim=params["fusion"]["dim"])
+                     **method_options("cca", params))
     cca_maps = bidirectional_map(cca.embed_audio(test.audio), cca.embed_visual(test.visual), test.labels)
     metrics["linear_cca_map_average"] = cca_maps["average"]
     write_text_atomic(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
