@@ -10,12 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: repro test bench grid clean-venv
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
-	$(VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1
+	$(VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1 tf-keras==2.21.0
 	touch $(STAMP)
 
 repro: $(STAMP)

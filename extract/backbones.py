@@ -2,7 +2,13 @@
 
 - VGGish: the published TensorFlow model, from a local SavedModel directory
   (`tf.saved_model.load`) or a TF Hub handle (`hub.load`), called as a frozen function on a
-  16 kHz mono waveform; it returns one 128-D embedding per 0.96 s example.
+  16 kHz mono waveform, one clip per call. It frames the waveform itself (400-sample
+  window, 160-sample hop, no end padding; non-overlapping 96-frame examples), so a
+  waveform of exactly n x 0.96 s yields only n - 1 examples. Padding rule: a clip has one
+  row per complete 0.96 s start (n = floor(samples / 15360)); it is passed as its first
+  n x 15360 + 240 samples, the 240 samples (15 ms) of STFT context past the last example
+  taken from the clip when it has them and zeros otherwise, which yields exactly n examples.
+  The returned row count is checked.
 - InceptionV3: `keras.applications.InceptionV3(include_top=False, pooling="avg")`, weights
   "imagenet" (downloaded once by Keras) or a local `.h5`; RGB 299 x 299 after
   `preprocess_input`; the average-pooled last hidden layer (ReLU'd, 2048-D).
@@ -20,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from extract import audio_frontend
+from extract.rows import checked_rows
 
 AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
 
@@ -32,11 +39,14 @@ class WeightsUnavailable(RuntimeError):
 class AudioBackbone:
     name: str
     prepare: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # 16 kHz waveform -> (start seconds, inputs)
-    infer: Callable[[np.ndarray], np.ndarray]  # inputs (N, ...) -> N x 128, one row per input
+    infer: Callable[[np.ndarray], np.ndarray]  # inputs -> one 128-D row per start
+    per_clip: bool = False  # True: `inputs` is one clip's whole waveform, inferred on its own (never batched)
 
     def embed(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         starts, inputs = self.prepare(waveform)
-        return starts, (self.infer(inputs) if len(inputs) else np.zeros((0, AUDIO_DIM), np.float32))
+        if not len(starts):
+            return starts, np.zeros((0, AUDIO_DIM), np.float32)
+        return starts, checked_rows(self.infer(inputs), len(starts), self.name)
 
 
 @dataclass
@@ -104,23 +114,26 @@ def resolve_vggish(source: str, destination: str | Path) -> None:
     tf.saved_model.save(vggish_model(source), str(destination))
 
 
+VGGISH_EXAMPLE = 15360  # samples in 0.96 s at 16 kHz
+VGGISH_CONTEXT = 240    # window 400 - hop 160: what the last example's final STFT frame reads past it
+
+
+def vggish_input(waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start seconds, the clip's waveform cut or zero-padded to n x 15360 + 240 samples); see the module docstring."""
+    n = len(waveform) // VGGISH_EXAMPLE
+    padded = np.zeros(n * VGGISH_EXAMPLE + VGGISH_CONTEXT, np.float32) if n else np.zeros(0, np.float32)
+    take = min(len(waveform), len(padded))
+    padded[:take] = waveform[:take]
+    return np.arange(n) * 0.96, padded
+
+
 def load_vggish(source: str) -> AudioBackbone:
     model = vggish_model(source)
 
-    example = int(0.96 * 16000)
+    def infer(waveform):
+        return np.asarray(model(tf.constant(waveform, tf.float32)), dtype=np.float32)
 
-    def prepare(waveform):
-        # 0.96 s chunks; VGGish frames a waveform into exactly these non-overlapping examples.
-        # Chunks of several clips are inferred as one waveform, so the last 15 ms of STFT
-        # context of a clip's final example come from what follows it.
-        n = len(waveform) // example
-        return np.arange(n) * 0.96, waveform[: n * example].reshape(n, example)
-
-    def infer(chunks):
-        out = model(tf.constant(chunks.reshape(-1), tf.float32))
-        return np.asarray(out, dtype=np.float32)[: len(chunks)]
-
-    return AudioBackbone(f"vggish ({source})", prepare, infer)
+    return AudioBackbone(f"vggish ({source})", vggish_input, infer, per_clip=True)
 
 
 def inception_network(weights: str) -> keras.Model:

@@ -42,9 +42,14 @@ def decode_audio(path, sample_rate: int = 16000) -> np.ndarray:
     return waveform
 
 
-def decode_frames_1fps(path) -> tuple[np.ndarray, np.ndarray]:
+def decode_frames_1fps(path, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(times, frames): for each whole second k from 0 to the last frame's time, the RGB frame
-    whose timestamp is nearest k. Works for odd and variable frame rates since it never seeks."""
+    whose timestamp is nearest k. Works for odd and variable frame rates since it never seeks.
+
+    With `size`, every frame is resized to size x size (area interpolation) right here, per
+    clip, so clips of any resolution or orientation batch together. Aspect rule: the whole
+    frame is scaled to the square (no crop, no letterbox), the same resize the backbone's
+    own preprocessing would apply; portrait and landscape frames are squeezed alike."""
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise DecodeError("no readable video stream")
@@ -67,5 +72,8 @@ def decode_frames_1fps(path) -> tuple[np.ndarray, np.ndarray]:
     if last < MIN_SECONDS - 0.5:
         raise DecodeError(f"shorter than {MIN_SECONDS:g} s of video")
     seconds = sorted(k for k in best if k <= last + 0.5)
-    frames = np.stack([cv2.cvtColor(best[k][1], cv2.COLOR_BGR2RGB) for k in seconds])
+    picked = [cv2.cvtColor(best[k][1], cv2.COLOR_BGR2RGB) for k in seconds]
+    if size is not None:
+        picked = [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in picked]
+    frames = np.stack(picked)
     return np.asarray(seconds, dtype=np.float64), frames

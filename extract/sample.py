@@ -109,7 +109,8 @@ def write_mp4(path, frames, fps, sound, sample_rate) -> None:
         video = audio = None
         if frames is not None:
             video = container.add_stream("libx264", rate=fps)
-            video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+            video.height, video.width = frames[0].shape[:2]  # any size (even width and height for yuv420p)
+            video.pix_fmt = "yuv420p"
             video.options = {"preset": "ultrafast", "crf": "23", "threads": "1"}
         if sound is not None:
             audio = container.add_stream("aac", rate=sample_rate, layout="mono")

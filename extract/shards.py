@@ -3,7 +3,10 @@ each shard becomes one HDF5 file of per-clip rows, written atomically, so an int
 run resumes at the first missing shard and the result equals an uninterrupted run.
 
 Decoding and input preparation run in a background thread one shard ahead of the
-backbone; inputs of all clips in a shard are concatenated and inferred in batches.
+backbone; inputs of all clips in a shard are concatenated and inferred in batches, except
+for per-clip backbones (VGGish takes one clip's waveform per call), which see each clip on
+its own. Either way a clip's rows never depend on the other clips of its batch or shard,
+and every clip must get exactly one row per start, or the stage stops with a clear error.
 Clips that fail to decode are recorded (clip id, path, reason) and get no rows.
 
 Shard file layout: `rows` (sum T x D float32), `offsets` (n + 1 int64), `starts`
@@ -23,6 +26,7 @@ from typing import Callable
 import h5py
 import numpy as np
 
+from extract.rows import checked_rows
 from extract.decode import DecodeError
 
 
@@ -34,6 +38,7 @@ class Modality:
     infer: Callable[[np.ndarray], np.ndarray]                # inputs (N, ...) -> rows (N, D)
     batch_size: int = 64
     settings: str = ""  # everything besides the clips that changes the rows (backbone, front end...)
+    per_clip: bool = False  # infer each clip's inputs on their own (no batching across clips)
 
 
 def shard_path(out_dir: Path, index: int) -> Path:
@@ -61,7 +66,7 @@ def _prepare_shard(modality, clips):
     for clip in clips:
         try:
             starts, inputs = modality.prepare(clip.path)
-            if len(inputs) == 0:
+            if len(starts) == 0:
                 raise DecodeError("no complete example")
             prepared.append((clip, starts, inputs))
         except DecodeError as err:
@@ -70,15 +75,20 @@ def _prepare_shard(modality, clips):
 
 
 def _infer_all(modality, prepared):
-    inputs = np.concatenate([p[2] for p in prepared])
-    out = np.concatenate([modality.infer(inputs[i:i + modality.batch_size]) for i in range(0, len(inputs), modality.batch_size)])
+    if modality.per_clip:
+        out = np.concatenate([checked_rows(modality.infer(inputs), len(starts), f"{modality.backbone} on {clip.path}")
+                              for clip, starts, inputs in prepared])
+    else:
+        inputs = np.concatenate([p[2] for p in prepared])
+        out = np.concatenate([modality.infer(inputs[i:i + modality.batch_size]) for i in range(0, len(inputs), modality.batch_size)])
+        out = checked_rows(out, sum(len(p[1]) for p in prepared), modality.backbone)
     if not np.isfinite(out).all():
         raise FloatingPointError(f"{modality.name} backbone produced non-finite values")
     return out.astype(np.float32)
 
 
 def _write_shard(path: Path, modality, prepared, rows, skipped, stamp):
-    counts = [len(p[2]) for p in prepared]
+    counts = [len(p[1]) for p in prepared]  # one row per start
     tmp = path.with_name(path.name + ".tmp")
     with h5py.File(tmp, "w") as f:
         f["rows"] = rows if prepared else np.zeros((0, 0), np.float32)

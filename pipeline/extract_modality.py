@@ -13,6 +13,7 @@ from pipeline.stage import StageError, run
 
 def modality(name: str, params: dict):
     """The Modality to extract: decoding in the prepare step (background thread), backbone in infer."""
+    from extract.backbones import IMAGE_SIZE
     from extract.decode import decode_audio, decode_frames_1fps
     from extract.shards import Modality
     from pipeline.backbone import audio_backbone, visual_backbone
@@ -26,12 +27,13 @@ def modality(name: str, params: dict):
             decode_frames_1fps(path)
             return backbone.prepare(decode_audio(path))
 
-        return Modality("audio", backbone.name, prepare, backbone.infer, x["batch_size"], f"frontend={x['audio_frontend']}")
+        return Modality("audio", backbone.name, prepare, backbone.infer, x["batch_size"], f"frontend={x['audio_frontend']}",
+                        per_clip=backbone.per_clip)
     backbone = visual_backbone(params)
 
     def prepare_visual(path):
         decode_audio(path)
-        return decode_frames_1fps(path)
+        return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
 
     return Modality("visual", backbone.name, prepare_visual, backbone.embed, x["batch_size"])
 

@@ -68,27 +68,75 @@ def test_standin_shapes_and_determinism():
 
 
 class TinyVGGish(tf.Module):
-    """Same call signature as the TF Hub VGGish: 16 kHz waveform -> one 128-D row per 0.96 s."""
+    """A VGGish double that frames exactly as the published model (tensorflow/models
+    research/audioset/vggish: mel_features.py / vggish_input.py): 16 kHz waveform, STFT with
+    a 400-sample window and 160-sample hop and no end padding, 64 mel bands 125-7500 Hz,
+    log(mel + 0.01), non-overlapping 96-frame examples; then a fixed random projection to 128-D."""
 
     def __init__(self):
         super().__init__()
+        self.mel = tf.constant(tf.signal.linear_to_mel_weight_matrix(64, 257, 16000, 125.0, 7500.0))
         self.w = tf.Variable(tf.random.stateless_normal((64, 128), seed=(1, 2)))
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
     def __call__(self, waveform):
-        n = tf.shape(waveform)[0] // 15360
-        examples = tf.reshape(waveform[: n * 15360], (n, 64, 240))
-        return tf.matmul(tf.reduce_mean(examples, axis=2), self.w)
+        spectrum = tf.abs(tf.signal.stft(waveform, 400, 160, 512, window_fn=tf.signal.hann_window, pad_end=False))
+        log_mel = tf.math.log(tf.matmul(spectrum, self.mel) + 0.01)
+        examples = tf.signal.frame(log_mel, 96, 96, axis=0)  # no padding: a partial example is dropped
+        return tf.matmul(tf.reduce_mean(examples, axis=1), self.w)
 
 
-def test_vggish_saved_model_loads_and_resolves_through_the_real_path(tmp_path):
-    tf.saved_model.save(TinyVGGish(), str(tmp_path / "vggish"))
-    backbone = load_vggish(str(tmp_path / "vggish"))
+@pytest.fixture(scope="module")
+def vggish_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / "vggish"
+    tf.saved_model.save(TinyVGGish(), str(path))
+    return path
+
+
+def test_the_double_frames_as_vggish_does(vggish_dir):
+    model = tf.saved_model.load(str(vggish_dir))
+    for n in (1, 2, 5):  # exactly n x 0.96 s: 96n - 2 STFT frames, so n - 1 examples
+        assert model(tf.zeros(n * 15360)).shape[0] == n - 1
+        assert model(tf.zeros(n * 15360 + 240)).shape[0] == n  # with the 15 ms of context
+
+
+def test_vggish_saved_model_loads_and_resolves_through_the_real_path(vggish_dir, tmp_path):
+    backbone = load_vggish(str(vggish_dir))
     waveform = np.random.default_rng(0).standard_normal(int(2.5 * 16000)).astype(np.float32)
     starts, rows = backbone.embed(waveform)
     assert rows.shape == (2, 128) and np.allclose(starts, [0, 0.96])
-    resolve_vggish(str(tmp_path / "vggish"), tmp_path / "pretrained" / "vggish")
+    resolve_vggish(str(vggish_dir), tmp_path / "pretrained" / "vggish")
     np.testing.assert_allclose(load_vggish(str(tmp_path / "pretrained" / "vggish")).embed(waveform)[1], rows, rtol=1e-6)
+
+
+@pytest.mark.parametrize("seconds", [0.96, 1.92, 2.0, 2.5, 4.8, 4.81])
+def test_one_audio_row_per_start_at_any_length(vggish_dir, seconds):
+    backbone = load_vggish(str(vggish_dir))
+    waveform = np.random.default_rng(1).standard_normal(int(round(seconds * 16000))).astype(np.float32)
+    starts, rows = backbone.embed(waveform)
+    assert len(starts) == len(rows) == int(round(seconds * 16000)) // 15360
+
+
+def test_hub_imports_and_loads_a_local_saved_model_through_the_same_path(vggish_dir, monkeypatch):
+    import tensorflow_hub as hub
+
+    from extract import backbones
+
+    direct = backbones.vggish_model(str(vggish_dir))  # a directory: tf.saved_model.load
+    monkeypatch.setattr(backbones.Path, "is_dir", lambda self: False)  # treat it as a handle: hub.load
+    via_hub = backbones.vggish_model(str(vggish_dir))
+    waveform = tf.random.stateless_normal((3 * 15360 + 240,), seed=(3, 4))
+    np.testing.assert_allclose(via_hub(waveform).numpy(), direct(waveform).numpy(), rtol=1e-6)
+    assert hasattr(hub, "load")
+
+
+def test_a_backbone_that_frames_differently_stops_with_a_clear_error(vggish_dir):
+    from extract.rows import BackboneOutputError
+
+    backbone = load_vggish(str(vggish_dir))
+    backbone.prepare = lambda w: (np.arange(len(w) // 15360) * 0.96, w[: (len(w) // 15360) * 15360])  # no context
+    with pytest.raises(BackboneOutputError, match="returned 2 row\\(s\\) for 3 example start"):
+        backbone.embed(np.zeros(3 * 15360, np.float32))
 
 
 def test_inception_h5_loads_and_resolves_through_the_real_path(tmp_path):
@@ -204,3 +252,52 @@ def test_manifest_split_is_stratified_seeded_and_respects_a_csv_split(tmp_path):
     csv_path = tmp_path / "list.csv"
     csv_path.write_text("path,label,split\n" + "".join(f"sample/{c.clip_id}.mp4,{c.label},test\n" for c in clips))
     assert {c.split for c in build_manifest(csv_path)} == {"test"}
+
+
+def test_audio_rows_do_not_depend_on_batch_or_shard(vggish_dir, tmp_path):
+    from types import SimpleNamespace
+
+    from extract.shards import Modality, extract, read_shards
+
+    backbone = load_vggish(str(vggish_dir))
+    rng = np.random.default_rng(7)
+    lengths = [1.0, 2.3, 0.97, 3.84, 5.1, 1.5, 2.88]  # several clips end within 15 ms of an example boundary
+    waves = {f"clip{i}.wav": rng.standard_normal(int(s * 16000)).astype(np.float32) for i, s in enumerate(lengths)}
+    clips = [SimpleNamespace(clip_id=f"c{i}", path=p) for i, p in enumerate(waves)]
+    modality = Modality("audio", backbone.name, lambda p: backbone.prepare(waves[p]), backbone.infer,
+                        batch_size=3, per_clip=True)
+    alone = {c.clip_id: backbone.embed(waves[c.path])[1] for c in clips}
+    for shard_size in (1, 3, 7):
+        out = tmp_path / f"shards{shard_size}"
+        extract(clips, modality, out, shard_size=shard_size, log=lambda m: None)
+        rows, skipped, _ = read_shards(out)
+        assert not skipped
+        for c, seconds in zip(clips, lengths):
+            assert len(rows[c.clip_id]) == int(seconds * 16000) // 15360  # one row per 0.96 s start
+            np.testing.assert_array_equal(rows[c.clip_id], alone[c.clip_id])
+
+
+def test_visual_stage_takes_clips_of_mixed_resolutions_and_orientations(tmp_path):
+    from types import SimpleNamespace
+
+    from extract.sample import write_mp4
+    from extract.shards import extract, read_shards
+    from pipeline.extract_modality import modality
+
+    sizes = [(96, 128), (240, 320), (360, 640), (320, 180)]  # (height, width); the last one is portrait
+    rng = np.random.default_rng(0)
+    clips = []
+    for i, (h, w) in enumerate(sizes):
+        frames = [rng.integers(0, 255, (h, w, 3), dtype=np.uint8) for _ in range(3 * 10)]  # 3 s at 10 fps
+        path = tmp_path / f"clip{i}.mp4"
+        write_mp4(path, frames, 10, 0.1 * rng.standard_normal(3 * 16000).astype(np.float32), 16000)
+        clips.append(SimpleNamespace(clip_id=f"c{i}", path=str(path)))
+    params = {"extract": {"backbone": "standin", "batch_size": 5, "audio_frontend": "vggish"},
+              "data": {"videos": "data/sample"}}
+    extract(clips, modality("visual", params), tmp_path / "visual", shard_size=4, log=lambda m: None)
+    rows, skipped, _ = read_shards(tmp_path / "visual")
+    assert not skipped
+    expected = [(len(decode_frames_1fps(c.path)[0]), 2048) for c in clips]  # one row per whole second
+    assert [rows[c.clip_id].shape for c in clips] == expected
+    times, frames = decode_frames_1fps(clips[3].path, size=299)
+    assert frames.shape == (expected[3][0], 299, 299, 3)
