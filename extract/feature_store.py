@@ -24,6 +24,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 SPLITS = ("train", "val", "test")
+SPLIT_ALIASES = {"train": ("train",), "val": ("val", "valid", "validation"), "test": ("test",)}
+UNRECORDED_BACKBONE = "community file (backbone not recorded)"
 
 
 class FeatureFileError(ValueError):
@@ -154,13 +156,30 @@ def import_community_file(
     """Read a community file; when it has no val split, carve a stratified, seeded one out of train."""
     path = Path(path)
     features = _read_raw(path)
+    _shift_one_based_labels(features, path)
     validate(features, str(path), audio_dim, visual_dim, required=("train", "test"))
+    shared = set(features.splits["train"].ids) & set(features.splits["test"].ids)
+    if shared:
+        raise FeatureFileError(f"{path}: {len(shared)} clip id(s) are in both train and test (e.g. {sorted(shared)[0]!r}); "
+                               "the test split must be disjoint from training")
     if "val" not in features.splits:
         features.splits["val"], features.splits["train"] = _carve(features.splits["train"], val_fraction, seed, path)
         features.provenance["val_carved_from_train"] = {"fraction": val_fraction, "seed": seed}
     features.provenance["imported_from"] = path.name
     validate(features, str(path), audio_dim, visual_dim)
     return features
+
+
+def _shift_one_based_labels(features: FeatureSet, path: Path) -> None:
+    """Labels 1..c with no 0 anywhere are 1-based (as MATLAB-made files often are): shift them to 0..c-1."""
+    lowest = min(int(s.labels.min()) for s in features.splits.values() if len(s))
+    if lowest == 1:
+        for split in features.splits.values():
+            split.labels = split.labels - 1
+        if len(features.class_names) == 1 + max(int(s.labels.max()) for s in features.splits.values()) + 1:
+            features.class_names = features.class_names[1:]  # generated names counted the unused 0
+        features.provenance["labels_shifted_from_one_based"] = True
+        print(f"note: {path.name}: labels start at 1 with no 0; read as 1-based and shifted to start at 0")
 
 
 def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split, Split]:
@@ -188,32 +207,51 @@ def _read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
     with f:
         splits = {}
         for name in wanted:
-            keys = [f"audio_{name}", f"visual_{name}", f"lab_{name}"]
+            name_in_file = next((alias for alias in SPLIT_ALIASES[name] if f"audio_{alias}" in f), name)
+            keys = [f"audio_{name_in_file}", f"visual_{name_in_file}", f"lab_{name_in_file}"]
             present = [k for k in keys if k in f]
             if not present:
                 continue
             if len(present) < 3:
                 missing = sorted(set(keys) - set(present))
                 raise FeatureFileError(f"{path}: split {name} lacks dataset(s) {', '.join(missing)}")
-            labels = _labels(np.asarray(f[f"lab_{name}"]), f"{path}: lab_{name}")
+            labels = _labels(np.asarray(f[f"lab_{name_in_file}"]), f"{path}: lab_{name_in_file}")
             ids = (
-                np.array([i.decode() if isinstance(i, bytes) else str(i) for i in f[f"ids_{name}"][()]], dtype=object)
-                if f"ids_{name}" in f
+                np.array([i.decode() if isinstance(i, bytes) else str(i) for i in f[f"ids_{name_in_file}"][()]], dtype=object)
+                if f"ids_{name_in_file}" in f
                 else np.array([f"{name}_{i:06d}" for i in range(len(labels))], dtype=object)
             )
-            splits[name] = Split(np.asarray(f[f"audio_{name}"]), np.asarray(f[f"visual_{name}"]), labels, ids)
+            splits[name] = Split(np.asarray(f[f"audio_{name_in_file}"]), np.asarray(f[f"visual_{name_in_file}"]), labels, ids)
         needed = [s for s in ("train", "test") if s in wanted]
         if any(s not in splits for s in needed):
             raise FeatureFileError(f"{path}: needs at least audio/visual/lab datasets for {' and '.join(needed)}")
         n_classes = 1 + max(int(s.labels.max()) for s in splits.values() if len(s))
-        class_names = json.loads(f.attrs["class_names"]) if "class_names" in f.attrs else [f"class_{i}" for i in range(n_classes)]
+        class_names = (_class_names(f.attrs["class_names"], path) if "class_names" in f.attrs
+                       else [f"class_{i}" for i in range(n_classes)])
         return FeatureSet(
             splits=splits,
-            class_names=list(class_names),
-            backbone=str(f.attrs.get("backbone", "unknown")),
+            class_names=class_names,
+            backbone=str(f.attrs.get("backbone", UNRECORDED_BACKBONE)),
             source=str(f.attrs.get("source", "community")),
             provenance=json.loads(f.attrs["provenance"]) if "provenance" in f.attrs else {},
         )
+
+
+def _class_names(raw, path: Path) -> list[str]:
+    """A JSON list (str or bytes), or an HDF5 array of str/bytes, as h5py stores a Python list."""
+    def text(x):
+        return x.decode() if isinstance(x, bytes) else str(x)
+
+    if isinstance(raw, (str, bytes)):
+        try:
+            names = json.loads(text(raw))
+        except json.JSONDecodeError:
+            raise FeatureFileError(f"{path}: attribute class_names is a string but not a JSON list") from None
+    else:
+        names = np.asarray(raw).ravel().tolist()
+    if not isinstance(names, list) or not names:
+        raise FeatureFileError(f"{path}: attribute class_names must be a non-empty list of names")
+    return [text(n) for n in names]
 
 
 def _labels(raw: np.ndarray, where: str) -> np.ndarray:

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from pipeline import paths
+from pipeline.stage import StageError, run
 
 GRID = (0.0, 0.001, 0.01, 0.1, 1.0)
 
@@ -25,8 +26,8 @@ GRID = (0.0, 0.001, 0.01, 0.1, 1.0)
 def sh(*args: str) -> str:
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
-        print(f"error: {' '.join(args)} failed: {result.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        sys.exit(2)
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise StageError(f"{' '.join(args)} failed: {last}")
     return result.stdout
 
 
@@ -116,4 +117,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

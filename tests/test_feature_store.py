@@ -135,3 +135,38 @@ def test_imported_community_file_is_stored_shuffled(tmp_path):
     for name, split in stored.splits.items():
         assert not _grouped_by_class(split.labels)
         assert not np.array_equal(split.labels, fs.splits[name].labels)
+
+
+def test_community_file_in_the_wild_imports_cleanly(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "wild.h5"
+    with h5py.File(path, "w") as f:
+        for split, n in (("train", 40), ("valid", 12), ("test", 20)):
+            labels = 1 + np.arange(n) % 3  # 1-based, as MATLAB writes them
+            f["audio_" + split] = rng.standard_normal((n, 8)).astype(np.float32)
+            f["visual_" + split] = rng.standard_normal((n, 12)).astype(np.float32)
+            f["lab_" + split] = labels
+        f.attrs["class_names"] = np.array([b"dog", b"drum", b"siren"])  # h5py's natural way to store a list
+    fs = import_community_file(path, 0.2, 0)
+    assert fs.class_names == ["dog", "drum", "siren"]
+    assert len(fs.splits["val"]) == 12  # the file's *_valid split, not a carve
+    assert sorted(np.unique(fs.splits["train"].labels)) == [0, 1, 2]
+    assert "1-based" in capsys.readouterr().out
+    assert fs.backbone == "community file (backbone not recorded)"
+
+
+@pytest.mark.parametrize("names", ['["a", "b", "c"]', b'["a", "b", "c"]', np.array(["a", "b", "c"], dtype=h5py.string_dtype())])
+def test_class_names_as_json_string_bytes_or_string_array(tmp_path, names):
+    path = write_community(tmp_path / "f.h5", n_classes=3)
+    with h5py.File(path, "a") as f:
+        f.attrs["class_names"] = names
+    assert import_community_file(path, 0.2, 0).class_names == ["a", "b", "c"]
+
+
+def test_a_file_whose_train_and_test_share_ids_is_refused(tmp_path):
+    path = write_community(tmp_path / "f.h5")
+    with h5py.File(path, "a") as f:
+        f["ids_train"] = np.array([f"yt{i}" for i in range(len(f["lab_train"]))], dtype=object).astype("S")
+        f["ids_test"] = np.array([f"yt{i}" for i in range(len(f["lab_test"]))], dtype=object).astype("S")
+    with pytest.raises(FeatureFileError, match="in both train and test"):
+        import_community_file(path, 0.2, 0)

@@ -71,7 +71,7 @@ def run_stage(tmp_path, module, params):
 @pytest.mark.parametrize(
     "params, module, message",
     [
-        (with_value("model.alpha", -0.5), "pipeline.features", "error: params.yaml: model.alpha must be >= 0, got -0.5"),
+        (with_value("model.alpha", -0.5), "pipeline.features", "error: features: params.yaml: model.alpha must be >= 0, got -0.5"),
         (with_value("data.source", "community"), "pipeline.features", "feature file not found"),
         (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),
     ],
@@ -100,3 +100,43 @@ def test_nan_feature_file_stops_the_train_stage(tmp_path):
     result = run_stage(tmp_path, "pipeline.train", DEFAULTS)
     assert result.returncode == 2 and "audio_val has NaN or infinite values in 1 row(s)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BROKEN_RUNS = [
+    ("pipeline.sample", {}), ("pipeline.manifest", {}),
+    ("pipeline.weights", {"extract.backbone": "pretrained", "extract.vggish": "models/downloads/none",
+                          "data.videos": "elsewhere"}),
+    ("pipeline.extract_modality audio", {}), ("pipeline.extract_modality visual", {}), ("pipeline.pca", {}),
+    ("pipeline.features", {}), ("pipeline.train", {}), ("pipeline.evaluate", {}), ("pipeline.tune eics", {}),
+    ("pipeline.method cca", {}), ("pipeline.report", {}), ("pipeline.grid --collect-only", {}),
+]
+
+
+def test_every_stage_entry_fails_on_broken_input_with_one_line(tmp_path):
+    """Broken inputs: a features file that is not HDF5, data/sample a file instead of a folder,
+    no manifest, model, tuning result or weights. Every entry point prints one line, no traceback."""
+    for command, overrides in BROKEN_RUNS:
+        work = tmp_path / command.replace(" ", "_")
+        (work / "data").mkdir(parents=True)
+        (work / "data" / "features.h5").write_text("not hdf5")
+        (work / "data" / "sample").write_text("not a folder")
+        params = copy.deepcopy(DEFAULTS)
+        for dotted, value in overrides.items():
+            params = with_value_in(params, dotted, value)
+        (work / "params.yaml").write_text(yaml.safe_dump(params))
+        env = {"PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        result = subprocess.run([sys.executable, "-m", *command.split()], cwd=work, env=env, capture_output=True,
+                                text=True, timeout=300)
+        stderr = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2, (command, result.stderr[-2000:])
+        assert len(stderr) == 1 and stderr[0].startswith("error: "), (command, stderr)
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+def with_value_in(params, dotted, value):
+    node = params
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return params
