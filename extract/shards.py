@@ -125,7 +125,14 @@ def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 20
             _write_shard(shard_path(out_dir, k), modality, prepared, rows, skipped, stamps[k])
             done += len(shards[k])
             rate = done / (time.perf_counter() - started)
-            log(f"{modality.name}: shard {k + 1}/{len(shards)}, {done} clips, {rate:.1f} clips/s, {len(skipped)} skipped")
+            remaining = sum(len(shards[j]) for j in todo[n + 1:])
+            log(f"{modality.name}: shard {k + 1}/{len(shards)}, {done}/{done + remaining} clips, {rate:.1f} clips/s, "
+                f"ETA {_duration(remaining / rate)}, {len(skipped)} skipped")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 def read_shards(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], str]:

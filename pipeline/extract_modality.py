@@ -38,6 +38,18 @@ def modality(name: str, params: dict):
     return Modality("visual", backbone.name, prepare_visual, backbone.embed, x["batch_size"])
 
 
+def progress_printer():
+    """On a terminal, one line rewritten in place (a live progress bar); in a log, one line per shard."""
+    if not sys.stdout.isatty():
+        return lambda message: print(message, flush=True)
+
+    def show(message):
+        sys.stdout.write("\r\033[K" + message)  # back to the line start, clear it, rewrite
+        sys.stdout.flush()
+
+    return show
+
+
 def main() -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
@@ -54,7 +66,9 @@ def main() -> None:
             old.unlink()
         print(f"{name}: nothing to extract (data.source: {params['data']['source']})")
         return
-    extract(clips, modality(name, params), out_dir, params["extract"]["shard_size"], log=lambda m: print(m, flush=True))
+    extract(clips, modality(name, params), out_dir, params["extract"]["shard_size"], log=progress_printer())
+    if sys.stdout.isatty():
+        print()
 
 
 if __name__ == "__main__":
