@@ -8,6 +8,7 @@ similar decaying tones and similar green flashing shapes.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -108,8 +109,11 @@ def write_mp4(path, frames, fps, sound, sample_rate) -> None:
     with av.open(str(tmp), "w") as container:
         video = audio = None
         if frames is not None:
+            frames = iter(frames)
+            first = next(frames)
+            frames = itertools.chain([first], frames)
             video = container.add_stream("libx264", rate=fps)
-            video.height, video.width = frames[0].shape[:2]  # any size (even width and height for yuv420p)
+            video.height, video.width = first.shape[:2]  # any size (even width and height for yuv420p)
             video.pix_fmt = "yuv420p"
             video.options = {"preset": "ultrafast", "crf": "23", "threads": "1"}
         if sound is not None:
