@@ -35,7 +35,7 @@ def main() -> None:
         f"Tuning: every method with knobs trained once at each of the {', '.join(map(str, budgets)) or 'no'} points of its "
         "grid (params `tuning.grids`) on the train split and ran its seeds at the point with the best validation MAP; "
         "the ablations run at EICS's point; the chosen points are in results/methods/<name>.json. "
-        "Best of our column in bold; 'not run' marks methods this version does not implement yet.\n\n"
+        "Best of our column in bold; 'not run' marks methods without results in this run.\n\n"
     )
     text = (
         header
