@@ -14,7 +14,11 @@ import tensorflow as tf  # noqa: E402
 
 from extract.synthetic import make_synthetic_features  # noqa: E402
 from model.networks import build_eics  # noqa: E402
-from model.training import TrainConfig, seed_everything, train_eics  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from model.training import seed_everything, train_eics  # noqa: E402
+from pipeline.params import load_params  # noqa: E402
+from pipeline.train import train_config  # noqa: E402
 
 N_TRAIN, N_VAL, BATCH = 20234, 2248, 256  # VEGAS: 22,482 training clips, 10 % kept for validation
 
@@ -36,9 +40,9 @@ def matmul_rate(m=BATCH, k=1024, n=2048, repeats=50):
 def main():
     features = make_synthetic_features({"train": N_TRAIN, "val": N_VAL}, seed=0)
     seed_everything(0)
-    model = build_eics(128, 1024, 10)
+    model = build_eics(128, 1024, 10, [1024, 1024], [1024, 2048])  # the paper's Table 1 widths
     stamps = [time.perf_counter()]
-    cfg = TrainConfig(epochs=3, batch_size=BATCH, validate_every=100)
+    cfg = replace(train_config(load_params()), epochs=3, batch_size=BATCH, validate_every=100, patience=100)
     train_eics(model, features.splits["train"], features.splits["val"], 10, cfg, lambda e, r: stamps.append(time.perf_counter()))
     epoch_s = stamps[2] - stamps[1]  # epoch 2: no tracing, no validation
     flops = 3 * dense_flops_per_sample(model) * (N_TRAIN // BATCH) * BATCH
