@@ -67,6 +67,25 @@ class TrainResult:
     epochs_run: int = 0
 
 
+class BestOnValidation:
+    """Early stopping shared by EICS and the neural baselines: the best validation score so far,
+    what was kept with it, and whether `patience` checks in a row have failed to beat it."""
+
+    def __init__(self, patience: int):
+        self.patience, self.score, self.kept, self.stale = patience, -np.inf, None, 0
+
+    def offer(self, score: float, keep) -> None:
+        """`keep()` is called (weights copied) only when `score` is a new best."""
+        if score > self.score:
+            self.score, self.kept, self.stale = score, keep(), 0
+        else:
+            self.stale += 1
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stale >= self.patience
+
+
 class TrainingDiverged(RuntimeError):
     pass
 
@@ -132,8 +151,7 @@ def train_eics(
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return parts
 
-    best = {"average": -np.inf}
-    best_weights, best_epoch, history, stale = None, 0, [], 0
+    tracker, history = BestOnValidation(cfg.patience), []
     started = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         order = rng.permutation(len(train))
@@ -149,16 +167,14 @@ def train_eics(
             fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
             val_map = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
             record.update({f"val_map_{k}": v for k, v in val_map.items()})
-            if val_map["average"] > best["average"]:
-                best, best_epoch, best_weights, stale = val_map, epoch, model.get_weights(), 0
-            else:
-                stale += 1
+            tracker.offer(val_map["average"], lambda: (val_map, epoch, model.get_weights()))
         history.append(record)
         if log_epoch:
             log_epoch(epoch, record)
-        if stale >= cfg.patience:
+        if tracker.should_stop:
             break
     seconds = time.perf_counter() - started
+    best, best_epoch, best_weights = tracker.kept
     model.set_weights(best_weights)
     fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
     return TrainResult(model, fusion, best_epoch, best, history, seconds, epochs_run=len(history))

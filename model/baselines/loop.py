@@ -13,12 +13,12 @@ from keras import layers
 
 from evaluate.metrics import bidirectional_map
 from model.baselines import Embedder
-from model.training import make_optimizer
+from model.training import BestOnValidation, make_optimizer
 
 
 @dataclass
 class NeuralOptions:
-    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.method.method_options`."""
+    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.method_options.method_options`."""
 
     hidden: tuple                # hidden widths of every projector
     dim: int                     # size of the common space (or code length for hashing)
@@ -104,7 +104,7 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    best, best_weights, stale = -np.inf, None, 0
+    tracker = BestOnValidation(opts.patience)
     for _ in range(opts.epochs):
         order = rng.permutation(len(train))
         for b in range(len(train) // batch):
@@ -113,13 +113,10 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
             raise FloatingPointError("baseline training diverged (non-finite loss); lower its learning rate")
         embedder = make_embedder()
         score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)["average"]
-        if score > best:
-            best, best_weights, stale = score, [m.get_weights() for m in models], 0
-        else:
-            stale += 1
-            if stale >= opts.patience:
-                break
-    for model, weights in zip(models, best_weights):
+        tracker.offer(score, lambda: [m.get_weights() for m in models])
+        if tracker.should_stop:
+            break
+    for model, weights in zip(models, tracker.kept):
         model.set_weights(weights)
     return make_embedder()
 
