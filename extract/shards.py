@@ -87,6 +87,20 @@ def _infer_all(modality, prepared):
     return out.astype(np.float32)
 
 
+def clip_rows(modality: Modality, path) -> np.ndarray:
+    """One clip's rows computed exactly as the extract stages compute them (same prepare, same
+    inference and checks); raises DecodeError for a clip the stages would skip."""
+    starts, inputs = modality.prepare(path)
+    if len(starts) == 0:
+        raise DecodeError("no complete example")
+    return _infer_all(modality, [(_Named(str(path)), starts, inputs)])
+
+
+@dataclass
+class _Named:
+    path: str
+
+
 def _write_shard(path: Path, modality, prepared, rows, skipped, stamp):
     counts = [len(p[1]) for p in prepared]  # one row per start
     tmp = path.with_name(path.name + ".tmp")

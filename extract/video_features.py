@@ -8,6 +8,11 @@ from extract.feature_store import FeatureSet, Split
 from extract.pca import apply_pca
 
 
+def clip_vector(rows: np.ndarray, pca: dict | None = None) -> np.ndarray:
+    """A clip's feature vector from its per-frame rows: PCA first when given (visual), then the mean."""
+    return (rows if pca is None else apply_pca(pca, rows)).mean(axis=0)
+
+
 def assemble(clips, audio_rows: dict, visual_rows: dict, pca: dict, provenance: dict, backbone: str):
     """(FeatureSet, skipped): clips lacking rows in either modality are left out and listed
     as (path, reason); reasons recorded by the extract stages come in via the caller."""
@@ -20,8 +25,8 @@ def assemble(clips, audio_rows: dict, visual_rows: dict, pca: dict, provenance: 
             missing.append(clip)
             continue
         part = parts[clip.split]
-        part["audio"].append(audio_rows[clip.clip_id].mean(axis=0))
-        part["visual"].append(apply_pca(pca, visual_rows[clip.clip_id]).mean(axis=0))
+        part["audio"].append(clip_vector(audio_rows[clip.clip_id]))
+        part["visual"].append(clip_vector(visual_rows[clip.clip_id], pca))
         part["labels"].append(index[clip.label])
         part["ids"].append(clip.clip_id)
     splits = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import run
@@ -30,6 +32,39 @@ def draw_figures(directions, per_class, names, audio, visual, labels) -> dict:
     figures.ap_per_class(names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"])
     figures.tsne(audio, visual, labels, names, out["t-SNE"])
     return out
+
+
+def retrieval_page(params: dict) -> tuple[str, float]:
+    """results/retrieval.html: seeded test queries per class, each with its top matches of the
+    other modality among the test clips; returns (page path, share of matches in the query's class)."""
+    from evaluate.metrics import mean_average_precision
+    from evaluate.retrieval_index import read_index
+    from evaluate.retrieval_page import write_page
+    from pipeline.retrieval import answer, index_clip, other
+
+    index = read_index(paths.INDEX)
+    by, top = params["search"]["by"], params["search"]["top"]
+    gallery = index.gallery(["test"])
+    rng = np.random.default_rng(params["evaluate"]["page_seed"])
+    queries = []
+    for label in range(len(index.class_names)):
+        members = gallery[index.labels[gallery] == label]
+        queries += sorted(rng.permutation(members)[:params["evaluate"]["page_queries_per_class"]].tolist())
+    results = []
+    for position in queries:
+        label = int(index.labels[position])
+        result = answer(index, index_clip(index, position, params["search"]["excerpt_seconds"]), label,
+                        getattr(index, by)[position], by, gallery, top)
+        result.average_precision = mean_average_precision(getattr(index, by)[position][None], getattr(index, other(by))[gallery],
+                                                          index.labels[[position]], index.labels[gallery])
+        results.append(result)
+    hits = [m.same_class for r in results for m in r.matches]
+    intro = (f"{len(results)} test queries ({params['evaluate']['page_queries_per_class']} per class, seed "
+             f"{params['evaluate']['page_seed']}) by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
+             f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
+             f"✓ = same class as the query; AP is the query's tie-aware average precision over the whole test gallery.")
+    write_page(paths.RETRIEVAL_PAGE, "Retrieval examples", intro, results)
+    return str(paths.RETRIEVAL_PAGE), float(np.mean(hits)) if hits else float("nan")
 
 
 def main() -> None:
@@ -92,8 +127,11 @@ def main() -> None:
         bold_best=True,
     )
     figures = draw_figures(directions, per_class, names, audio, visual, test.labels)
-    links = "\n" + " · ".join(f"[{name}](figures/{file.name})" for name, file in figures.items()) + "\n"
+    page, hit_rate = retrieval_page(params)
+    links = "\n" + " · ".join([f"[{name}](figures/{file.name})" for name, file in figures.items()]
+                              + [f"[retrieval examples]({paths.RETRIEVAL_PAGE.name})"]) + "\n"
     write_text_atomic(paths.TABLE, header + table + links)
+    print(f"evaluate: {page}: {hit_rate:.0%} of the shown matches share the query's class")
     print(f"evaluate: MAP A→V {maps['audio_to_visual']:.4f}, V→A {maps['visual_to_audio']:.4f}, average {metrics['map_average']:.4f}")
 
 

@@ -11,8 +11,10 @@ from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 
-def modality(name: str, params: dict):
-    """The Modality to extract: decoding in the prepare step (background thread), backbone in infer."""
+def modality(name: str, params: dict, require_both: bool = True):
+    """The Modality to extract: decoding in the prepare step (background thread), backbone in infer.
+    With `require_both` (the extract stages) a clip must decode in both modalities; a search
+    query needs only its own."""
     from extract.backbones import IMAGE_SIZE
     from extract.decode import decode_audio, decode_frames_1fps
     from extract.shards import Modality
@@ -24,7 +26,8 @@ def modality(name: str, params: dict):
         backbone = audio_backbone(params)
 
         def prepare(path):
-            decode_frames_1fps(path)
+            if require_both:
+                decode_frames_1fps(path)
             return backbone.prepare(decode_audio(path))
 
         return Modality("audio", backbone.name, prepare, backbone.infer, x["batch_size"], f"frontend={x['audio_frontend']}",
@@ -32,7 +35,8 @@ def modality(name: str, params: dict):
     backbone = visual_backbone(params)
 
     def prepare_visual(path):
-        decode_audio(path)
+        if require_both:
+            decode_audio(path)
         return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
 
     return Modality("visual", backbone.name, prepare_visual, backbone.embed, x["batch_size"])

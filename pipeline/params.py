@@ -180,6 +180,14 @@ def validate(params: dict) -> None:
         raise ParamsError(f"params.yaml: report.seeds must be a non-empty list of non-negative integers, got {seeds!r}")
     _choices(params, "report.paper_dataset", ("vegas", "ave"))
 
+    _number(params, "evaluate.page_queries_per_class", 0, integer=True)
+    _number(params, "evaluate.page_seed", 0, integer=True)
+    _number(params, "index.thumbnail_at", 0)
+    _number(params, "index.thumbnail_width", 16, 1024, integer=True)
+    _choices(params, "search.by", ("audio", "visual"))
+    _number(params, "search.top", 1, integer=True)
+    _choices(params, "search.gallery", ("all", "test"))
+    _number(params, "search.excerpt_seconds", 0.5, 30)
     scopes = _get(params, "evaluate.scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):
         raise ParamsError(f"params.yaml: evaluate.scopes must be a list of positive integers, got {scopes!r}")

@@ -26,3 +26,6 @@ PRETRAINED_INCEPTION = PRETRAINED / "inception_v3_notop.weights.h5"
 FIGURES = RESULTS / "figures"
 METHODS_FIGURE = RESULTS / "precision_scope_methods.png"
 DVCLIVE_PLOTS = DVCLIVE / "plots" / "metrics"
+INDEX = Path("data/index.h5")
+RETRIEVAL_PAGE = RESULTS / "retrieval.html"
+SEARCH_PAGES = RESULTS / "search"

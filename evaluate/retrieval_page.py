@@ -1,0 +1,122 @@
+"""A results page a person can look at: for each query, its thumbnail, its sound and its AP,
+then the matches of the other modality with thumbnail, class, similarity and whether they
+share the query's class. Plain HTML and CSS; images and sounds are files in a folder next
+to the page (`<page>_files/`), so the page opens from disk with no network."""
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 24px; color: #222; background: #fafafa; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+p.intro { color: #555; max-width: 60em; }
+section { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 12px 16px; margin: 16px 0; }
+.query { display: flex; gap: 16px; align-items: center; margin-bottom: 10px; }
+.query img { width: 160px; border-radius: 4px; }
+.query .what { font-size: 15px; }
+.query audio { display: block; margin-top: 6px; height: 32px; }
+.matches { display: grid; grid-template-columns: repeat(auto-fill, minmax(100px, 1fr)); gap: 8px; }
+.card { border: 2px solid #ccc; border-radius: 6px; padding: 4px; font-size: 12px; background: #fff; }
+.card.hit { border-color: #2e8b57; }
+.card.miss { border-color: #c0392b; }
+.card img { width: 100%; border-radius: 3px; display: block; }
+.card .noimg { height: 60px; background: #eee; border-radius: 3px; display: flex; align-items: center; justify-content: center; color: #888; }
+.mark { font-weight: bold; }
+.hit .mark { color: #2e8b57; }
+.miss .mark { color: #c0392b; }
+.id { color: #666; word-break: break-all; }
+"""
+
+
+@dataclass
+class Clip:
+    clip_id: str
+    class_name: str
+    thumbnail: bytes | None = None  # JPEG
+    audio: bytes | None = None      # WAV
+
+
+@dataclass
+class Match:
+    clip: Clip
+    similarity: float
+    same_class: bool
+
+
+@dataclass
+class QueryResult:
+    query: Clip
+    by: str                      # the query's modality: "audio" or "visual"
+    matches: list[Match] = field(default_factory=list)
+    average_precision: float | None = None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80]
+
+
+class _Assets:
+    """Writes each clip's files once into the page's folder; returns their page-relative paths."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.written = folder, {}
+
+    def link(self, clip_id: str, kind: str, data: bytes) -> str:
+        key = (clip_id, kind)
+        if key not in self.written:
+            name = f"{len(self.written):04d}_{_safe(clip_id)}.{kind}"
+            (self.folder / name).write_bytes(data)
+            self.written[key] = f"{self.folder.name}/{name}"
+        return self.written[key]
+
+
+def _thumbnail(assets: _Assets, clip: Clip) -> str:
+    if clip.thumbnail:
+        return f'<img src="{html.escape(assets.link(clip.clip_id, "jpg", clip.thumbnail))}" alt="{html.escape(clip.clip_id)}">'
+    return '<div class="noimg">no video</div>'
+
+
+def _query_html(assets: _Assets, result: QueryResult) -> str:
+    q = result.query
+    other = "visual" if result.by == "audio" else "audio"
+    sound = ""
+    if q.audio:
+        sound = f'<audio controls preload="none" src="{html.escape(assets.link(q.clip_id, "wav", q.audio))}"></audio>'
+    ap = "" if result.average_precision is None else f" · AP {result.average_precision:.3f}"
+    hits = sum(m.same_class for m in result.matches)
+    cards = []
+    for rank, m in enumerate(result.matches, 1):
+        kind, mark = ("hit", "✓") if m.same_class else ("miss", "✗")
+        cards.append(
+            f'<div class="card {kind}">{_thumbnail(assets, m.clip)}'
+            f'<div><span class="mark">{mark}</span> #{rank} {html.escape(m.clip.class_name)}</div>'
+            f'<div>similarity {m.similarity:.3f}</div><div class="id">{html.escape(m.clip.clip_id)}</div></div>')
+    return (
+        f'<section><div class="query">{_thumbnail(assets, q)}<div class="what">'
+        f'<b>{html.escape(q.class_name)}</b> · query by {result.by}{ap}<br>'
+        f'<span class="id">{html.escape(q.clip_id)}</span><br>'
+        f'top {len(result.matches)} {other} matches: {hits} of the same class{sound}</div></div>'
+        f'<div class="matches">{"".join(cards)}</div></section>')
+
+
+def write_page(path: str | Path, title: str, intro: str, results: list[QueryResult]) -> Path:
+    """Write the page and its `<stem>_files/` folder (replacing older ones); returns the page path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.with_name(path.stem + "_files")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    assets = _Assets(folder)
+    body = "".join(_query_html(assets, r) for r in results)
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>'
+            f'<p class="intro">{html.escape(intro)}</p>{body}</body></html>\n')
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,52 @@
+"""What a person sees and hears of a clip on a results page: a small JPEG of the frame at a
+given second, and the first seconds of its sound as a 16-bit mono WAV."""
+from __future__ import annotations
+
+import io
+import wave
+
+import cv2
+import numpy as np
+
+from extract.decode import DecodeError, decode_audio
+
+
+def thumbnail_jpeg(path, at_seconds: float = 1.0, width: int = 160, quality: int = 80) -> bytes:
+    """JPEG bytes of the frame nearest `at_seconds` (the last frame if the clip is shorter),
+    scaled to `width` pixels wide with the clip's aspect ratio. Reads frames in order (no
+    seeking), like the decoder of the extract stages."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise DecodeError("no readable video stream")
+    chosen = None
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            chosen = frame
+            if capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 >= at_seconds:
+                break
+    finally:
+        capture.release()
+    if chosen is None:
+        raise DecodeError("no video frames")
+    height = max(1, round(chosen.shape[0] * width / chosen.shape[1]))
+    small = cv2.resize(chosen, (width, height), interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise DecodeError("cannot encode the thumbnail")
+    return encoded.tobytes()
+
+
+def audio_excerpt_wav(path, seconds: float = 3.0, sample_rate: int = 8000) -> bytes:
+    """WAV bytes of the clip's first `seconds` of sound (mono, 16-bit, `sample_rate` Hz)."""
+    waveform = decode_audio(path, sample_rate)[: int(seconds * sample_rate)]
+    pcm = (np.clip(waveform, -1.0, 1.0) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
