@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import librosa
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 PRESETS = {
     "vggish": {"n_fft": 512, "win_length": 400, "hop_length": 160},
@@ -28,9 +29,26 @@ def log_mel(waveform: np.ndarray, sample_rate: int = 16000, preset: str = "vggis
 
 
 def examples(waveform: np.ndarray, sample_rate: int = 16000, preset: str = "vggish") -> tuple[np.ndarray, np.ndarray]:
-    """(start_seconds, examples): non-overlapping (n, 96, 64) examples and each one's start time."""
-    frames = log_mel(waveform, sample_rate, preset)
+    """(start_seconds, examples): non-overlapping (n, 96, 64) examples and each one's start time.
+
+    The mel projection runs on one BLAS thread: with more, the summation order (and the last
+    bits) would depend on the machine's core count and on the engine's worker settings."""
+    with threadpool_limits(1, "blas"):
+        frames = log_mel(waveform, sample_rate, preset)
     n = len(frames) // EXAMPLE_FRAMES
     hop_s = PRESETS[preset]["hop_length"] / sample_rate
     starts = np.arange(n) * EXAMPLE_FRAMES * hop_s
     return starts, frames[: n * EXAMPLE_FRAMES].reshape(n, EXAMPLE_FRAMES, N_MELS)
+
+
+VGGISH_EXAMPLE = 15360  # samples in 0.96 s at 16 kHz
+VGGISH_CONTEXT = 240    # window 400 - hop 160: what the last example's final STFT frame reads past it
+
+
+def vggish_input(waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start seconds, the clip's waveform cut or zero-padded to n x 15360 + 240 samples); see extract.backbones."""
+    n = len(waveform) // VGGISH_EXAMPLE
+    padded = np.zeros(n * VGGISH_EXAMPLE + VGGISH_CONTEXT, np.float32) if n else np.zeros(0, np.float32)
+    take = min(len(waveform), len(padded))
+    padded[:take] = waveform[:take]
+    return np.arange(n) * 0.96, padded

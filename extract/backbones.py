@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from extract import audio_frontend
+from extract.audio_frontend import vggish_input
 from extract.rows import checked_rows
 
 AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
@@ -112,19 +113,6 @@ def vggish_model(source: str):
 def resolve_vggish(source: str, destination: str | Path) -> None:
     """Store the VGGish SavedModel under `destination` (shared through DVC from there)."""
     tf.saved_model.save(vggish_model(source), str(destination))
-
-
-VGGISH_EXAMPLE = 15360  # samples in 0.96 s at 16 kHz
-VGGISH_CONTEXT = 240    # window 400 - hop 160: what the last example's final STFT frame reads past it
-
-
-def vggish_input(waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start seconds, the clip's waveform cut or zero-padded to n x 15360 + 240 samples); see the module docstring."""
-    n = len(waveform) // VGGISH_EXAMPLE
-    padded = np.zeros(n * VGGISH_EXAMPLE + VGGISH_CONTEXT, np.float32) if n else np.zeros(0, np.float32)
-    take = min(len(waveform), len(padded))
-    padded[:take] = waveform[:take]
-    return np.arange(n) * 0.96, padded
 
 
 def load_vggish(source: str) -> AudioBackbone:

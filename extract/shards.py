@@ -116,9 +116,21 @@ def _write_shard(path: Path, modality, prepared, rows, skipped, stamp):
     os.replace(tmp, path)
 
 
-def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 200, log=print) -> None:
-    """Write every missing or outdated shard of `clips` under out_dir; finished shards made
-    from the same clips and settings are kept, shards beyond the clip list are removed."""
+@dataclass
+class ShardPlan:
+    """Which shards of a clip list exist, what each must be made from, and which are still to do."""
+    out_dir: Path
+    shards: list  # lists of clips, in manifest order
+    stamps: list  # fingerprint per shard
+    todo: list    # shard numbers still to write
+
+    def remaining_clips(self, after: int) -> int:
+        return sum(len(self.shards[k]) for k in self.todo[after:])
+
+
+def plan_shards(clips, modality: Modality, out_dir: str | Path, shard_size: int) -> ShardPlan:
+    """Cut `clips` into shards; finished shards made from the same clips and settings are kept
+    (resume), shards beyond the clip list are removed."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     shards = [clips[i:i + shard_size] for i in range(0, len(clips), shard_size)]
@@ -126,22 +138,55 @@ def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 20
     for stale in sorted(out_dir.glob("shard_*.h5"))[len(shards):]:
         stale.unlink()
     todo = [k for k in range(len(shards)) if not _is_done(shard_path(out_dir, k), stamps[k])]
-    if len(todo) < len(shards):
-        log(f"{modality.name}: {len(shards) - len(todo)} of {len(shards)} shard(s) already done, resuming")
-    started, done = time.perf_counter(), 0
+    return ShardPlan(out_dir, shards, stamps, todo)
+
+
+class Progress:
+    """One log line per finished shard: clips done, rate and ETA."""
+
+    def __init__(self, plan: ShardPlan, name: str, log):
+        self.plan, self.name, self.log = plan, name, log
+        self.started, self.done, self.finished = time.perf_counter(), 0, 0
+        if len(plan.todo) < len(plan.shards):
+            log(f"{name}: {len(plan.shards) - len(plan.todo)} of {len(plan.shards)} shard(s) already done, resuming")
+
+    def shard_written(self, k: int, skipped: int) -> None:
+        self.done += len(self.plan.shards[k])
+        self.finished += 1
+        rate = self.done / (time.perf_counter() - self.started)
+        remaining = self.plan.remaining_clips(self.finished)
+        self.log(f"{self.name}: shard {k + 1}/{len(self.plan.shards)}, {self.done}/{self.done + remaining} clips, "
+                 f"{rate:.1f} clips/s, ETA {_duration(remaining / rate)}, {skipped} skipped")
+
+
+def write_shard(plan: ShardPlan, k: int, modality: Modality, prepared, rows, skipped) -> None:
+    _write_shard(shard_path(plan.out_dir, k), modality, prepared, rows, skipped, plan.stamps[k])
+
+
+def prepare_shard(modality: Modality, clips):
+    """(prepared, skipped): decoded inputs per usable clip, (clip, reason) per clip that fails to decode."""
+    return _prepare_shard(modality, clips)
+
+
+def infer_shard(modality: Modality, prepared):
+    """The rows of every prepared clip of one shard (None when none is usable)."""
+    return _infer_all(modality, prepared) if prepared else None
+
+
+def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 200, log=print) -> None:
+    """The local engine: write every missing or outdated shard of `clips` under out_dir,
+    decoding the next shard in a background thread while the backbone works on this one."""
+    plan = plan_shards(clips, modality, out_dir, shard_size)
+    progress = Progress(plan, modality.name, log)
+    todo = plan.todo
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(_prepare_shard, modality, shards[todo[0]]) if todo else None
+        pending = pool.submit(prepare_shard, modality, plan.shards[todo[0]]) if todo else None
         for n, k in enumerate(todo):
             prepared, skipped = pending.result()
             if n + 1 < len(todo):  # decode the next shard while the backbone works on this one
-                pending = pool.submit(_prepare_shard, modality, shards[todo[n + 1]])
-            rows = _infer_all(modality, prepared) if prepared else None
-            _write_shard(shard_path(out_dir, k), modality, prepared, rows, skipped, stamps[k])
-            done += len(shards[k])
-            rate = done / (time.perf_counter() - started)
-            remaining = sum(len(shards[j]) for j in todo[n + 1:])
-            log(f"{modality.name}: shard {k + 1}/{len(shards)}, {done}/{done + remaining} clips, {rate:.1f} clips/s, "
-                f"ETA {_duration(remaining / rate)}, {len(skipped)} skipped")
+                pending = pool.submit(prepare_shard, modality, plan.shards[todo[n + 1]])
+            write_shard(plan, k, modality, prepared, infer_shard(modality, prepared), skipped)
+            progress.shard_written(k, len(skipped))
 
 
 def _duration(seconds: float) -> str:

@@ -17,6 +17,15 @@ def use_standin(params: dict) -> bool:
     return choice == "standin" or (choice == "auto" and is_sample)
 
 
+def audio_prepare(params: dict):
+    """The audio backbone's input preparation alone (no weights loaded): what decode workers run."""
+    from functools import partial
+
+    from extract.audio_frontend import examples, vggish_input
+
+    return partial(examples, preset=params["extract"]["audio_frontend"]) if use_standin(params) else vggish_input
+
+
 def audio_backbone(params: dict):
     from extract.backbones import WeightsUnavailable, load_vggish, standin_audio
 

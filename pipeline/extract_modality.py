@@ -11,35 +11,37 @@ from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 
-def modality(name: str, params: dict, require_both: bool = True):
-    """The Modality to extract: decoding in the prepare step (background thread), backbone in infer.
+def modality(name: str, params: dict, require_both: bool = True, load_backbone: bool = True):
+    """The Modality to extract: decoding in the prepare step, backbone in infer.
     With `require_both` (the extract stages) a clip must decode in both modalities; a search
-    query needs only its own."""
+    query needs only its own. Without `load_backbone` only `prepare` works (decode workers)."""
     from extract.backbones import IMAGE_SIZE
     from extract.decode import decode_audio, decode_frames_1fps
     from extract.shards import Modality
-    from pipeline.backbone import audio_backbone, visual_backbone
+    from pipeline.backbone import audio_backbone, audio_prepare, visual_backbone
 
     x = params["extract"]
     # A clip is kept only when both of its modalities decode, so both stages check both.
     if name == "audio":
-        backbone = audio_backbone(params)
+        backbone = audio_backbone(params) if load_backbone else None
+        to_examples = audio_prepare(params)
 
         def prepare(path):
             if require_both:
                 decode_frames_1fps(path)
-            return backbone.prepare(decode_audio(path))
+            return to_examples(decode_audio(path))
 
-        return Modality("audio", backbone.name, prepare, backbone.infer, x["batch_size"], f"frontend={x['audio_frontend']}",
-                        per_clip=backbone.per_clip)
-    backbone = visual_backbone(params)
+        return Modality("audio", backbone.name if backbone else "", prepare, backbone.infer if backbone else None,
+                        x["batch_size"], f"frontend={x['audio_frontend']}", per_clip=backbone.per_clip if backbone else False)
+    backbone = visual_backbone(params) if load_backbone else None
 
     def prepare_visual(path):
         if require_both:
             decode_audio(path)
         return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
 
-    return Modality("visual", backbone.name, prepare_visual, backbone.embed, x["batch_size"])
+    return Modality("visual", backbone.name if backbone else "", prepare_visual, backbone.embed if backbone else None,
+                    x["batch_size"])
 
 
 def progress_printer():
@@ -70,7 +72,22 @@ def main() -> None:
             old.unlink()
         print(f"{name}: nothing to extract (data.source: {params['data']['source']})")
         return
-    extract(clips, modality(name, params), out_dir, params["extract"]["shard_size"], log=progress_printer())
+    x = params["extract"]
+    if x["engine"] == "ray":
+        from functools import partial
+
+        from extract.ray_engine import RayCapacityError, RaySettings, extract_with_ray
+
+        r = x["ray"]
+        settings = RaySettings(r["address"], r["workers"], r["gpus_per_worker"], r["cpus_per_decoder"], r["cpus_per_worker"])
+        try:
+            extract_with_ray(clips, modality(name, params), partial(modality, name, params),
+                             partial(modality, name, params, load_backbone=False), out_dir, x["shard_size"], settings,
+                             log=progress_printer())
+        except RayCapacityError as err:
+            raise StageError(str(err)) from None
+    else:
+        extract(clips, modality(name, params), out_dir, x["shard_size"], log=progress_printer())
     if sys.stdout.isatty():
         print()
 

@@ -121,6 +121,13 @@ def validate(params: dict) -> None:
     _number(params, "extract.shard_size", 1, integer=True)
     _number(params, "extract.batch_size", 1, integer=True)
     _number(params, "extract.pca_dim", 1, 2048, integer=True)
+    _choices(params, "extract.engine", ("local", "ray"))
+    if not isinstance(_get(params, "extract.ray.address"), str):
+        raise ParamsError("params.yaml: extract.ray.address must be a string (\"\" = a local Ray runtime)")
+    _number(params, "extract.ray.workers", 1, integer=True)
+    _number(params, "extract.ray.gpus_per_worker", 0)
+    _number(params, "extract.ray.cpus_per_decoder", 0, low_open=True)
+    _number(params, "extract.ray.cpus_per_worker", 0, low_open=True)
     if not isinstance(_get(params, "extract.pca_whiten"), bool):
         raise ParamsError("params.yaml: extract.pca_whiten must be true or false")
     for size in ("n_train", "n_val", "n_test"):
