@@ -108,15 +108,19 @@ BROKEN_RUNS = [
                           "data.videos": "elsewhere"}),
     ("pipeline.extract_modality audio", {}), ("pipeline.extract_modality visual", {}), ("pipeline.pca", {}),
     ("pipeline.features", {}), ("pipeline.train", {}), ("pipeline.evaluate", {}), ("pipeline.tune eics", {}),
-    ("pipeline.method cca", {}), ("pipeline.report", {}), ("pipeline.grid --collect-only", {}),
+    ("pipeline.method cca", {}), ("pipeline.report", {}), ("pipeline.grid --collect-only", {}), ("pipeline.index", {}),
+    ("pipeline.search bird/bird_00", {}),
 ]
 
 
 def test_every_stage_entry_fails_on_broken_input_with_one_line(tmp_path):
     """Broken inputs: a features file that is not HDF5, data/sample a file instead of a folder,
-    no manifest, model, tuning result or weights. Every entry point prints one line, no traceback."""
-    for command, overrides in BROKEN_RUNS:
-        work = tmp_path / command.replace(" ", "_")
+    no manifest, model, index, tuning result or weights. Every entry point prints one line, no
+    traceback. The entries run three at a time (each is a fresh Python process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def broken_run(command, overrides):
+        work = tmp_path / command.replace(" ", "_").replace("/", "_")
         (work / "data").mkdir(parents=True)
         (work / "data" / "features.h5").write_text("not hdf5")
         (work / "data" / "sample").write_text("not a folder")
@@ -125,8 +129,12 @@ def test_every_stage_entry_fails_on_broken_input_with_one_line(tmp_path):
             params = with_value_in(params, dotted, value)
         (work / "params.yaml").write_text(yaml.safe_dump(params))
         env = {"PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
-        result = subprocess.run([sys.executable, "-m", *command.split()], cwd=work, env=env, capture_output=True,
-                                text=True, timeout=300)
+        return command, subprocess.run([sys.executable, "-m", *command.split()], cwd=work, env=env, capture_output=True,
+                                       text=True, timeout=300)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda run: broken_run(*run), BROKEN_RUNS))
+    for command, result in results:
         stderr = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode == 2, (command, result.stderr[-2000:])
         assert len(stderr) == 1 and stderr[0].startswith("error: "), (command, stderr)

@@ -87,24 +87,35 @@ def test_push_then_pull_into_a_fresh_clone_reruns_nothing(project, tmp_path):
     assert "Running stage" not in again
 
 
-def search(work, env, *args):
-    return subprocess.run(["python", "-m", "pipeline.search", *map(str, args)], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=300)
+@pytest.fixture
+def search(project, monkeypatch, capsys):
+    """Run `python -m pipeline.search ARGS` in this process (the model loads in a second, not a
+    fresh interpreter each time); returns its printed lines. Bad queries raise StageError, which
+    the entry point prints as one `error:` line with exit code 2 (tests/test_params.py checks that)."""
+    from pipeline import search as entry
+
+    work, _, _ = project
+    monkeypatch.chdir(work)
+
+    def call(*args):
+        capsys.readouterr()
+        entry.main([str(a) for a in args])
+        return capsys.readouterr().out
+
+    return call
 
 
 def match_rows(stdout):
     return [line.split() for line in stdout.splitlines() if line.strip()[:1].isdigit()]
 
 
-def test_search_by_file_runs_the_extraction_of_the_stages(project):
+def test_search_by_file_runs_the_extraction_of_the_stages(project, search):
     from extract.manifest import read_manifest
 
-    work, env, _ = project
+    work, _, _ = project
     clip = next(c for c in read_manifest(work / "data/manifest.csv") if c.split == "train")
-    by_file = search(work, env, clip.path, "--top", 5)
-    assert by_file.returncode == 0, by_file.stderr
-    by_id = search(work, env, clip.clip_id, "--top", 5)
-    rows_file, rows_id = match_rows(by_file.stdout), match_rows(by_id.stdout)
+    rows_file = match_rows(search(clip.path, "--top", 5))
+    rows_id = match_rows(search(clip.clip_id, "--top", 5))
     assert len(rows_file) == 5 and [r[1] for r in rows_file] == [r[1] for r in rows_id]
     np.testing.assert_allclose([float(r[3]) for r in rows_file], [float(r[3]) for r in rows_id], atol=2e-4)
     assert all(r[4] in "✓✗" for r in rows_file)  # a file of the dataset keeps its class
@@ -112,41 +123,40 @@ def test_search_by_file_runs_the_extraction_of_the_stages(project):
     assert page.is_file() and "<img" in page.read_text()
 
 
-def test_search_with_a_clip_from_outside_the_dataset(project, tmp_path):
+def test_search_with_a_clip_from_outside_the_dataset(project, search, tmp_path):
     from extract.sample import write_mp4
 
-    work, env, _ = project
+    work, _, _ = project
     rng = np.random.default_rng(1)
     frames = [rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for _ in range(25)]
     write_mp4(tmp_path / "mine.mp4", frames, 10, rng.uniform(-0.3, 0.3, 40000).astype(np.float32), 16000)
     for by in ("audio", "visual"):
-        result = search(work, env, tmp_path / "mine.mp4", "--by", by, "--gallery", "test")
-        assert result.returncode == 0, result.stderr
-        assert 1 <= len(match_rows(result.stdout)) <= 10
+        rows = match_rows(search(tmp_path / "mine.mp4", "--by", by, "--gallery", "test"))
+        assert 1 <= len(rows) <= 10 and all(len(r) == 4 for r in rows)  # no class, so no ✓/✗ column
     assert (work / "results/search/mine.html").is_file()
 
 
-def test_bad_queries_fail_with_one_line(project, tmp_path):
+def test_bad_queries_stop_with_a_clear_reason(project, search, tmp_path):
     from extract.sample import write_mp4
+    from pipeline.stage import StageError
 
-    work, env, _ = project
     rng = np.random.default_rng(2)
     frames = [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(20)]
     write_mp4(tmp_path / "silent.mp4", frames, 10, None, 16000)
     write_mp4(tmp_path / "short.mp4", frames[:5], 10, rng.uniform(-0.3, 0.3, 8000).astype(np.float32), 16000)
     cases = [((tmp_path / "missing.mp4",), "no such file"),
              ((tmp_path / "silent.mp4", "--by", "audio"), "no audio track"),
-             ((tmp_path / "short.mp4",), "shorter than 1 s")]
+             ((tmp_path / "short.mp4",), "shorter than 1 s"),
+             (("drum/drum_00", "--top", 0), "--top must be at least 1")]
     for args, message in cases:
-        result = search(work, env, *args)
-        assert result.returncode == 2 and message in result.stderr, result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: search")
+        with pytest.raises(StageError, match=message):
+            search(*args)
 
 
-def test_search_refuses_an_index_of_another_model(project):
-    import shutil
+def test_search_refuses_an_index_of_another_model(project, search):
+    from pipeline.stage import StageError
 
-    work, env, _ = project
+    work, _, _ = project
     fusion = work / "models/fusion.npz"
     kept = fusion.read_bytes()
     with np.load(fusion) as f:
@@ -155,8 +165,8 @@ def test_search_refuses_an_index_of_another_model(project):
     fusion.unlink()  # DVC may have linked it from the cache: never write through the link
     np.savez(fusion, **other)
     try:
-        result = search(work, env, "--top", 3, next(iter(h5py.File(work / "data/index.h5", "r")["ids"].asstr()[()])))
-        assert result.returncode == 2 and "is not the model" in result.stderr and "dvc repro index" in result.stderr
+        with pytest.raises(StageError, match="is not the model .*dvc repro index"):
+            search("drum/drum_00")
     finally:
         fusion.unlink()
         fusion.write_bytes(kept)
