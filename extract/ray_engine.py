@@ -67,6 +67,10 @@ class _Backbone:
     """Backbone actor: the weights are loaded once, in the constructor; each call infers one shard."""
 
     def __init__(self, make_modality: Callable[[], Modality]):
+        # Ray limits a worker's OpenMP threads to its CPU reservation; the backbone should use the
+        # node's cores as the local engine does (decode tasks are light beside it). Set before
+        # make_modality imports TensorFlow.
+        os.environ["OMP_NUM_THREADS"] = str(os.cpu_count())
         self.modality = make_modality()
 
     def __call__(self, row: dict) -> dict:
