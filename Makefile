@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make repro   build .venv from the pinned requirements if needed, then `dvc repro`
 #   make test    same bootstrap, then the test suite
+#   make search Q=data/sample/bird/bird_00.mp4   query the trained model with any clip (after make repro)
 #   GPU=1        (with make repro) install requirements-gpu.txt's CUDA TensorFlow instead; untested here
 PYTHON ?= python3.11
 VENV := .venv
@@ -9,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: repro test bench grid clean-venv
+.PHONY: repro test bench grid search clean-venv
 
 $(STAMP): requirements.txt requirements-gpu.txt Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +36,10 @@ bench: $(STAMP)
 	python -m benchmarks.train_speed
 	python -m benchmarks.extract_speed
 	python -m benchmarks.search_speed
+
+search: $(STAMP)
+	@test -n "$(Q)" || { echo "usage: make search Q=path/to/clip.mp4 [BY=audio|visual] [GALLERY=all|test]"; exit 2; }
+	python -m pipeline.search "$(Q)" $(if $(BY),--by $(BY)) $(if $(GALLERY),--gallery $(GALLERY))
 
 grid: $(STAMP)
 	python -m pipeline.grid
