@@ -95,7 +95,7 @@ def _query_html(assets: _Assets, result: QueryResult) -> str:
         cards.append(
             f'<div class="card {kind}">{_thumbnail(assets, m.clip)}'
             f'<div><span class="mark">{mark}</span> #{rank} {html.escape(m.clip.class_name)}</div>'
-            f'<div>similarity {m.similarity:.3f}</div><div class="id">{html.escape(m.clip.clip_id)}</div></div>')
+            f'<div>cos {m.similarity:.3f}</div><div class="id">{html.escape(m.clip.clip_id)}</div></div>')
     return (
         f'<section><div class="query">{_thumbnail(assets, q)}<div class="what">'
         f'<b>{html.escape(q.class_name)}</b> · query by {result.by}{ap}<br>'

@@ -62,7 +62,7 @@ def retrieval_page(params: dict) -> tuple[str, float]:
     intro = (f"{len(results)} test queries ({params['evaluate']['page_queries_per_class']} per class, seed "
              f"{params['evaluate']['page_seed']}) by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
              f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
-             f"✓ = same class as the query; AP is the query's tie-aware average precision over the whole test gallery.")
+             f"cos = cosine similarity; ✓ = same class as the query; AP is the query's tie-aware average precision over the whole test gallery.")
     write_page(paths.RETRIEVAL_PAGE, "Retrieval examples", intro, results)
     return str(paths.RETRIEVAL_PAGE), float(np.mean(hits)) if hits else float("nan")
 
