@@ -69,7 +69,7 @@ def main() -> None:
     index = RetrievalIndex(
         audio=joined["audio"], visual=joined["visual"], ids=joined["ids"], labels=joined["labels"], split=joined["split"],
         paths=np.array([videos.get(i, "") for i in joined["ids"]], dtype=object), thumbnails=thumbs,
-        class_names=features.class_names, source=features.source, backbone=features.backbone,
+        class_names=features.class_names, source=params["data"]["source"], backbone=features.backbone,
         model_fingerprint=files_fingerprint(paths.MODEL, paths.FUSION),
         dataset=f"{dataset_name(params)} ({features.n_classes} classes, {len(joined['ids'])} clips)",
     )

@@ -54,7 +54,7 @@ def embed_file(path: Path, by: str, params: dict, index) -> np.ndarray:
     from pipeline.extract_modality import modality
 
     if index.source != "videos":
-        raise StageError(f"the index holds {index.source} features, with no backbone to extract a new clip; "
+        raise StageError(f"the index holds {index.source} features ({index.dataset}), with no videos or backbone to extract a new clip; "
                          "query by a clip id of the index instead")
     extractor = modality(by, params, require_both=False)
     if extractor.backbone not in index.backbone:
