@@ -30,6 +30,8 @@ from extract.audio_frontend import vggish_input
 from extract.rows import checked_rows
 
 AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
+STANDIN_AUDIO = "standin-audio (random deterministic CNN, not VGGish)"
+STANDIN_VISUAL = "standin-visual (random deterministic CNN, not InceptionV3)"
 
 
 class WeightsUnavailable(RuntimeError):
@@ -70,7 +72,7 @@ def standin_audio(preset: str = "vggish") -> AudioBackbone:
         keras.layers.Dense(AUDIO_DIM, kernel_initializer=_seeded(3)),  # no final ReLU, like VGGish's embedding
     ])
 
-    return AudioBackbone("standin-audio (random deterministic CNN, not VGGish)",
+    return AudioBackbone(STANDIN_AUDIO,
                          lambda waveform: audio_frontend.examples(waveform, preset=preset),
                          lambda ex: net(ex, training=False).numpy())
 
@@ -84,7 +86,7 @@ def standin_visual() -> VisualBackbone:
         keras.layers.GlobalAveragePooling2D(),
         keras.layers.Dense(VISUAL_DIM, activation="relu", kernel_initializer=_seeded(6)),
     ])
-    return VisualBackbone("standin-visual (random deterministic CNN, not InceptionV3)",
+    return VisualBackbone(STANDIN_VISUAL,
                           lambda frames: net(prepare_images(frames), training=False).numpy())
 
 

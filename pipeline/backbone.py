@@ -17,6 +17,26 @@ def use_standin(params: dict) -> bool:
     return choice == "standin" or (choice == "auto" and is_sample)
 
 
+def backbone_name(modality: str, params: dict) -> str:
+    """The name recorded in shards and fingerprints, known without loading any weights."""
+    from extract.backbones import STANDIN_AUDIO, STANDIN_VISUAL
+
+    if use_standin(params):
+        return STANDIN_AUDIO if modality == "audio" else STANDIN_VISUAL
+    if modality == "audio":
+        return f"vggish ({params['extract']['vggish']})"
+    return f"inceptionv3 ({params['extract']['inception']})"
+
+
+def require_weights(modality: str, params: dict) -> None:
+    """Stop with one line if the pretrained weights the actors will load are missing (Ray engine)."""
+    if use_standin(params):
+        return
+    path = paths.PRETRAINED_VGGISH if modality == "audio" else paths.PRETRAINED_INCEPTION
+    if not path.exists():
+        raise StageError(f"{path} is missing; run `dvc repro weights` first")
+
+
 def audio_prepare(params: dict):
     """The audio backbone's input preparation alone (no weights loaded): what decode workers run."""
     from functools import partial
@@ -35,7 +55,7 @@ def audio_backbone(params: dict):
         backbone = load_vggish(str(paths.PRETRAINED_VGGISH))  # resolved by the `weights` stage
     except WeightsUnavailable as err:
         raise StageError(str(err)) from None
-    backbone.name = f"vggish ({params['extract']['vggish']})"
+    backbone.name = backbone_name("audio", params)
     return backbone
 
 
@@ -48,5 +68,5 @@ def visual_backbone(params: dict):
         backbone = load_inception(str(paths.PRETRAINED_INCEPTION))  # resolved by the `weights` stage
     except WeightsUnavailable as err:
         raise StageError(str(err)) from None
-    backbone.name = f"inceptionv3 ({params['extract']['inception']})"
+    backbone.name = backbone_name("visual", params)
     return backbone

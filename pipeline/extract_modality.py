@@ -18,7 +18,7 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
     from extract.backbones import IMAGE_SIZE
     from extract.decode import decode_audio, decode_frames_1fps
     from extract.shards import Modality
-    from pipeline.backbone import audio_backbone, audio_prepare, visual_backbone
+    from pipeline.backbone import audio_backbone, audio_prepare, backbone_name, visual_backbone
 
     x = params["extract"]
     # A clip is kept only when both of its modalities decode, so both stages check both.
@@ -31,7 +31,7 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
                 decode_frames_1fps(path)
             return to_examples(decode_audio(path))
 
-        return Modality("audio", backbone.name if backbone else "", prepare, backbone.infer if backbone else None,
+        return Modality("audio", backbone_name("audio", params), prepare, backbone.infer if backbone else None,
                         x["batch_size"], f"frontend={x['audio_frontend']}", per_clip=backbone.per_clip if backbone else False)
     backbone = visual_backbone(params) if load_backbone else None
 
@@ -40,7 +40,7 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
             decode_audio(path)
         return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
 
-    return Modality("visual", backbone.name if backbone else "", prepare_visual, backbone.embed if backbone else None,
+    return Modality("visual", backbone_name("visual", params), prepare_visual, backbone.embed if backbone else None,
                     x["batch_size"])
 
 
@@ -77,11 +77,14 @@ def main() -> None:
         from functools import partial
 
         from extract.ray_engine import RayCapacityError, RaySettings, extract_with_ray
+        from pipeline.backbone import require_weights
 
+        require_weights(name, params)
         r = x["ray"]
         settings = RaySettings(r["address"], r["workers"], r["gpus_per_worker"], r["cpus_per_decoder"], r["cpus_per_worker"])
         try:
-            extract_with_ray(clips, modality(name, params), partial(modality, name, params),
+            # the driver needs only the backbone's name; each actor loads the weights
+            extract_with_ray(clips, modality(name, params, load_backbone=False), partial(modality, name, params),
                              partial(modality, name, params, load_backbone=False), out_dir, x["shard_size"], settings,
                              log=progress_printer())
         except RayCapacityError as err:
