@@ -61,7 +61,8 @@ def _is_done(path: Path, expected: str) -> bool:
         return False
 
 
-def _prepare_shard(modality, clips):
+def prepare_shard(modality: Modality, clips):
+    """(prepared, skipped): decoded inputs per usable clip, (clip, reason) per clip that fails to decode."""
     prepared, skipped = [], []
     for clip in clips:
         try:
@@ -161,11 +162,6 @@ class Progress:
 
 def write_shard(plan: ShardPlan, k: int, modality: Modality, prepared, rows, skipped) -> None:
     _write_shard(shard_path(plan.out_dir, k), modality, prepared, rows, skipped, plan.stamps[k])
-
-
-def prepare_shard(modality: Modality, clips):
-    """(prepared, skipped): decoded inputs per usable clip, (clip, reason) per clip that fails to decode."""
-    return _prepare_shard(modality, clips)
 
 
 def infer_shard(modality: Modality, prepared):
