@@ -12,6 +12,7 @@ The model is a Keras functional model with inputs {"audio", "visual"} and output
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 OUTPUTS = ("ex_audio", "ex_visual", "im_audio", "im_visual")
@@ -35,17 +36,17 @@ def build_eics(
     activation: str = "relu",
     shared_trunk: bool = False,
     dropout: float = 0.0,
-    input_mean: tuple | None = None,
-    input_scale: tuple | None = None,
+    scaler=None,
 ) -> keras.Model:
-    """`input_mean` / `input_scale` ((audio, visual) vectors, from the training split) standardise
-    each input inside the model, so the saved model takes raw features."""
+    """With an active `scaler` (`model.input_scaling.InputScaler`, fitted on the training
+    split) each input is scaled inside the model, so the saved model takes raw features."""
     audio = keras.Input((audio_dim,), name="audio")
     visual = keras.Input((visual_dim,), name="visual")
     outputs = {}
-    for index, (modality, x, widths) in enumerate((("audio", audio, audio_hidden), ("visual", visual, visual_hidden))):
-        if input_mean is not None:
-            x = layers.Normalization(mean=input_mean[index], variance=input_scale[index] ** 2, name=f"standardise_{modality}")(x)
+    for modality, x, widths in (("audio", audio, audio_hidden), ("visual", visual, visual_hidden)):
+        if scaler is not None and scaler.active:
+            mean, scale = getattr(scaler, f"{modality}_mean"), getattr(scaler, f"{modality}_scale")
+            x = layers.Normalization(mean=mean, variance=np.full_like(mean, scale ** 2), name=f"scale_{modality}")(x)
         if shared_trunk:
             ex_trunk = im_trunk = hidden_trunk(x, widths, activation, f"shared_{modality}", dropout)
         else:

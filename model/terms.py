@@ -14,3 +14,5 @@ FUSION_HEADS = ("ex", "im")
 LOSS_FORMS = ("reference", "literal")
 
 OPTIMIZERS = ("sgd", "adam")
+
+INPUT_SCALINGS = ("none", "global")

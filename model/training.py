@@ -3,7 +3,8 @@
 After every `validate_every` epochs the CCA fusion is fitted on the training outputs and
 the validation MAP (mean of both directions) is measured; the weights with the best
 validation MAP are kept, and training stops early once `patience` validations in a row
-have not improved on it (`epochs` is the cap). Test data never enters this module.
+have not improved on it and at least `min_steps` optimiser steps were taken (`epochs` is
+the cap). Test data never enters this module.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class TrainConfig:
 
     epochs: int
     patience: int
+    min_steps: int
     batch_size: int
     optimizer: str
     learning_rate: float
@@ -69,13 +71,18 @@ class TrainResult:
 
 class BestOnValidation:
     """Early stopping shared by EICS and the neural baselines: the best validation score so far,
-    what was kept with it, and whether `patience` checks in a row have failed to beat it."""
+    what was kept with it, and whether `patience` checks in a row have failed to beat it once
+    at least `min_steps` optimiser steps have been taken (on a small training split an epoch is
+    a single step, and a few steps decide nothing)."""
 
-    def __init__(self, patience: int):
-        self.patience, self.score, self.kept, self.stale = patience, -np.inf, None, 0
+    def __init__(self, patience: int, min_steps: int = 0):
+        self.patience, self.min_steps = patience, min_steps
+        self.score, self.kept, self.stale, self.steps = -np.inf, None, 0, 0
 
-    def offer(self, score: float, keep) -> None:
-        """`keep()` is called (weights copied) only when `score` is a new best."""
+    def offer(self, score: float, keep, steps: int) -> None:
+        """`keep()` is called (weights copied) only when `score` is a new best; `steps` is the
+        number of optimiser steps taken so far."""
+        self.steps = steps
         if score > self.score:
             self.score, self.kept, self.stale = score, keep(), 0
         else:
@@ -83,7 +90,7 @@ class BestOnValidation:
 
     @property
     def should_stop(self) -> bool:
-        return self.stale >= self.patience
+        return self.stale >= self.patience and self.steps >= self.min_steps
 
 
 class TrainingDiverged(RuntimeError):
@@ -162,7 +169,7 @@ def train_eics(
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return parts
 
-    tracker, history = BestOnValidation(cfg.patience), []
+    tracker, history = BestOnValidation(cfg.patience, cfg.min_steps), []
     started = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         order = rng.permutation(len(train))
@@ -178,7 +185,7 @@ def train_eics(
             fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
             val_map = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
             record.update({f"val_map_{k}": v for k, v in val_map.items()})
-            tracker.offer(val_map["average"], lambda: (val_map, epoch, model.get_weights()))
+            tracker.offer(val_map["average"], lambda: (val_map, epoch, model.get_weights()), epoch * n_batches)
         history.append(record)
         if log_epoch:
             log_epoch(epoch, record)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, LOSS_FORMS, LOSS_TERMS, OPTIMIZERS
+from model.terms import CONSTRAINT_PAIRS, FUSION_HEADS, INPUT_SCALINGS, LOSS_FORMS, LOSS_TERMS, OPTIMIZERS
 from pipeline.paths import PARAMS
 
 DATA_SOURCES = ("videos", "synthetic", "community")
@@ -142,6 +142,7 @@ def validate(params: dict) -> None:
     _number(params, "model.explicit_dim", 1, integer=True)
     _choices(params, "model.activation", ("relu", "sigmoid", "tanh", "gelu", "elu"))
     _number(params, "model.dropout", 0, 1, high_open=True)
+    _choices(params, "model.input_scaling", INPUT_SCALINGS)
     _number(params, "model.alpha", 0)
     _number(params, "model.beta", 0)
     _choices(params, "model.loss_form", LOSS_FORMS)
@@ -158,6 +159,7 @@ def validate(params: dict) -> None:
 
     _number(params, "train.epochs", 1, integer=True)
     _number(params, "train.patience", 1, integer=True)
+    _number(params, "train.min_steps", 0, integer=True)
     _choices(params, "train.optimizer", OPTIMIZERS)
     _number(params, "train.weight_decay", 0)
     _number(params, "train.batch_size", 2, integer=True)
@@ -176,6 +178,8 @@ def validate(params: dict) -> None:
     _number(params, "baselines.learning_rate", 0, low_open=True)
     _number(params, "baselines.margin", 0)
     _number(params, "baselines.patience", 1, integer=True)
+    _number(params, "baselines.min_steps", 0, integer=True)
+    _choices(params, "baselines.input_scaling", INPUT_SCALINGS)
     _number(params, "baselines.weight_decay", 0)
     knobs = _get(params, "baselines.knobs")
     if not isinstance(knobs, dict) or not all(isinstance(v, dict) for v in knobs.values()):

@@ -1,5 +1,8 @@
-"""Stage `train`: fit EICS on the train split, keep the epoch with the best validation MAP,
-fit the CCA fusion on the training outputs, log every loss term with dvclive."""
+"""Stage `train`: fit EICS on the train split at the point `tune@eics` chose on validation
+(results/tuning/eics.json; params.yaml for every knob outside the grid), keep the epoch with the
+best validation MAP, fit the CCA fusion on the training outputs, log every loss term with
+dvclive. This is the model `index` and `pipeline.search` use: the same EICS as the report's row,
+seed `train.seed`."""
 from __future__ import annotations
 
 import json
@@ -14,7 +17,7 @@ def train_config(params: dict):
 
     m, t, f = params["model"], params["train"], params["fusion"]
     return TrainConfig(
-        epochs=t["epochs"], patience=t["patience"], batch_size=t["batch_size"], optimizer=t["optimizer"],
+        epochs=t["epochs"], patience=t["patience"], min_steps=t["min_steps"], batch_size=t["batch_size"], optimizer=t["optimizer"],
         learning_rate=t["learning_rate"], momentum=t["momentum"], weight_decay=t["weight_decay"],
         alpha=m["alpha"], beta=m["beta"], loss_form=m["loss_form"], loss_terms=tuple(m["loss_terms"]),
         constraint_pairs=tuple(m["constraint_pairs"]), corr_ridge=m["corr_ridge"], fusion_dim=f["dim"],
@@ -27,15 +30,21 @@ def main() -> None:
     from dvclive import Live
 
     from extract.feature_store import read_features
-    from model.networks import build_eics
+    from model.baselines.eics_variants import build_for
     from model.training import TrainingDiverged, seed_everything, train_eics
+    from pipeline.method_options import method_options
 
-    features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
-    cfg = train_config(params)
-    m = params["model"]
+    features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"],
+                             splits=("train", "val"))
+    tuning_file = paths.TUNING / "eics.json"
+    if not tuning_file.is_file():
+        raise StageError(f"{tuning_file} not found; run `dvc repro tune@eics` first")
+    point = json.loads(tuning_file.read_text())["chosen"]
+    options = method_options("eics", params, point)
+    cfg, network = options["config"], options["network"]
+    print(f"train: EICS at the tuned point {point}", flush=True)
     seed_everything(cfg.seed)
-    model = build_eics(features.audio_dim, features.visual_dim, features.n_classes, m["audio_hidden"],
-                       m["visual_hidden"], m["explicit_dim"], m["activation"], m["shared_trunk"], m["dropout"])
+    model = build_for(features.splits["train"], features.n_classes, network, params["model"]["shared_trunk"])
     with Live(dir=str(paths.DVCLIVE), save_dvc_exp=False, dvcyaml=None) as live:
         def log_epoch(epoch, record):
             for name, value in record.items():
@@ -54,6 +63,7 @@ def main() -> None:
     tmp.replace(paths.MODEL)
     result.fusion.save(paths.FUSION)
     summary = {
+        "tuned_point": point,
         "best_epoch": result.best_epoch,
         "epochs": cfg.epochs,
         "epochs_run": result.epochs_run,

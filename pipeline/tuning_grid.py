@@ -11,8 +11,9 @@ import itertools
 
 from model.baselines.names import EICS_VARIANTS, NEURAL
 
-NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout")
-NEURAL_KEYS = ("hidden", "epochs", "patience", "batch_size", "learning_rate", "weight_decay", "margin")
+NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")
+NEURAL_KEYS = ("hidden", "epochs", "patience", "min_steps", "batch_size", "learning_rate", "weight_decay", "margin",
+               "input_scaling")
 LOSS_KEYS = ("alpha", "beta", "loss_form", "loss_terms", "constraint_pairs", "corr_ridge")
 FUSION_KEYS = ("fusion_dim", "fusion_ridge", "fusion_heads")
 

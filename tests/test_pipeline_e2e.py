@@ -47,6 +47,9 @@ def test_repro_writes_metrics_and_table(project):
     assert metrics["map_average"] == pytest.approx((metrics["map_audio_to_visual"] + metrics["map_visual_to_audio"]) / 2)
     assert set(metrics["ap_per_class"]["audio_to_visual"]) == {f"class_{i}" for i in range(4)}
     assert metrics["train_seconds"] > 0
+    # the trained model (what index and search use) is EICS at the point tune@eics chose
+    chosen = json.loads((work / "results/tuning/eics.json").read_text())["chosen"]
+    assert json.loads((work / "models/train_summary.json").read_text())["tuned_point"] == chosen == {"learning_rate": 1.0e-3}
     table = (work / "results/results.md").read_text()
     assert "| EICS (ours) |" in table and "backbone" in table
     assert (work / "results/precision_scope.csv").read_text().startswith("scope,audio_to_visual,visual_to_audio")

@@ -61,7 +61,7 @@ def test_shared_trunk_variant_has_fewer_weights():
 
 
 def test_early_stopping_stops_after_patience_validations_without_improvement(data):
-    result, _ = run(data, epochs=60, patience=2)
+    result, _ = run(data, epochs=60, patience=2, min_steps=0)
     val_history = [h["val_map_average"] for h in result.history]
     assert result.epochs_run == len(val_history) < 60
     assert result.epochs_run == result.best_epoch + 2  # two checks without a better validation MAP, then stop
@@ -73,3 +73,11 @@ def test_both_loss_forms_train(data, form):
     result, _ = run(data, loss_form=form)
     assert np.isfinite([h["loss_total"] for h in result.history]).all()
     assert result.best_val_map["average"] > 1 / N_CLASSES
+
+
+def test_early_stopping_waits_for_min_steps(data):
+    # 400 training clips at batch 100: 4 steps per epoch, so 60 steps are 15 epochs
+    result, _ = run(data, epochs=60, patience=2, min_steps=60)
+    assert 15 <= result.epochs_run < 60
+    unconstrained, _ = run(data, epochs=60, patience=2, min_steps=0)
+    assert unconstrained.epochs_run < 15  # without the floor the same run stops earlier

@@ -32,4 +32,12 @@ def fit_method(name: str, train, val, n_classes: int, seed: int, **options) -> E
         return eics_variants.fit(name, train, val, n_classes, seed, **options)
     from importlib import import_module
 
-    return import_module(f"model.baselines.{name}").fit(train, val, n_classes, seed, **options)
+    fit = import_module(f"model.baselines.{name}").fit
+    if name not in NEURAL:
+        return fit(train, val, n_classes, seed, **options)
+    # The neural baselines see scaled inputs like EICS does (its scaling sits inside its network).
+    from model.input_scaling import fit_input_scaler
+
+    scaler = fit_input_scaler(train, options["options"].input_scaling)
+    embedder = fit(scaler.split(train), scaler.split(val), n_classes, seed, **options)
+    return Embedder(lambda a: embedder.embed_audio(scaler.audio(a)), lambda v: embedder.embed_visual(scaler.visual(v)))

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from model.baselines import Embedder
+from model.input_scaling import fit_input_scaler
 from model.networks import build_eics
 from model.training import TrainConfig, embed, seed_everything, stacked_heads, train_eics
 
@@ -31,12 +32,21 @@ VARIANTS = {
 }
 
 
+def build_for(train, n_classes: int, network: dict, shared_trunk: bool):
+    """An untrained EICS network for `train`'s feature sizes; `network` holds params.yaml's
+    model.audio_hidden, visual_hidden, explicit_dim, activation, dropout and input_scaling."""
+    network = dict(network)
+    scaler = fit_input_scaler(train, network.pop("input_scaling"))
+    return build_eics(train.audio.shape[1], train.visual.shape[1], n_classes, shared_trunk=shared_trunk,
+                      scaler=scaler, **network)
+
+
 def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict):
     """`config` and `network` (build_eics keyword arguments) come from params.yaml."""
     overrides, shared = VARIANTS[name]
     cfg = replace(config, seed=seed, **overrides)
     seed_everything(seed)
-    model = build_eics(train.audio.shape[1], train.visual.shape[1], n_classes, shared_trunk=shared, **network)
+    model = build_for(train, n_classes, network, shared)
     result = train_eics(model, train, val, n_classes, cfg)
 
     def embed_pair(audio, visual):

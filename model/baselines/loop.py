@@ -1,7 +1,8 @@
 """What the neural baselines share: small MLPs, a gradient-reversal op for the adversarial
 ones, and one training loop (Adam on shuffled mini-batches; after every epoch the method's
 embedder is scored on the validation split, the best weights are kept, and training stops
-once `patience` epochs in a row have not improved on them)."""
+once `patience` epochs in a row have not improved on them, after at least `min_steps`
+optimiser steps)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,9 +25,11 @@ class NeuralOptions:
     dim: int                     # size of the common space (or code length for hashing)
     epochs: int                  # cap on passes over the training split
     patience: int                # stop after this many epochs without a better validation MAP
+    min_steps: int               # ... but never before this many optimiser steps
     batch_size: int
     learning_rate: float         # Adam step size
     weight_decay: float          # decoupled weight decay (0 = off), as for EICS
+    input_scaling: str           # none | global (model.input_scaling; applied by model.baselines.fit_method)
     margin: float                # triplet / ranking margin (cosine units)
 
 
@@ -104,8 +107,8 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    tracker = BestOnValidation(opts.patience)
-    for _ in range(opts.epochs):
+    tracker = BestOnValidation(opts.patience, opts.min_steps)
+    for epoch in range(1, opts.epochs + 1):
         order = rng.permutation(len(train))
         for b in range(len(train) // batch):
             loss = step(tf.constant(order[b * batch:(b + 1) * batch]))
@@ -113,7 +116,7 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
             raise FloatingPointError("baseline training diverged (non-finite loss); lower its learning rate")
         embedder = make_embedder()
         score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)["average"]
-        tracker.offer(score, lambda: [m.get_weights() for m in models])
+        tracker.offer(score, lambda: [m.get_weights() for m in models], epoch * (len(train) // batch))
         if tracker.should_stop:
             break
     for model, weights in zip(models, tracker.kept):
