@@ -21,7 +21,6 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 SPLITS = ("train", "val", "test")
 SPLIT_ALIASES = {"train": ("train",), "val": ("val", "valid", "validation"), "test": ("test",)}
@@ -189,6 +188,8 @@ def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split,
         rare = int(np.flatnonzero(counts == present.min())[0])
         raise FeatureFileError(f"{path}: class {rare} has {present.min()} training clip(s); need 2 to carve a validation split")
     index = np.arange(len(train))
+    from sklearn.model_selection import train_test_split  # imported here: sklearn costs seconds, most stages never carve
+
     try:
         rest, val = train_test_split(index, test_size=fraction, random_state=seed, stratify=train.labels)
     except ValueError as err:
