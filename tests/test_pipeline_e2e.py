@@ -5,12 +5,9 @@ import subprocess
 import pytest
 import yaml
 
-from tests.project_copy import make_project
+from tests.project_copy import ONE_POINT_GRIDS, make_project
 
 
-ONE_POINT_GRIDS = {name: {"learning_rate": [1.0e-3]} for name in
-                   ("eics", "eics_literal", "dcca", "c_dcca", "tnn_c_cca", "dscmr", "acmr", "ucal", "ugach", "agah")}
-ONE_POINT_GRIDS.update({"cca": {"ridge": [1.0e-3]}, "c_cca": {"ridge": [1.0e-3]}, "kcca": {"ridge": [1.0e-2]}})
 # one stage of each kind (no fitting, closed form, the EICS family) keeps this test quick; every
 # method, ablations, hashing and deep baselines included, is covered in process by tests/test_baselines.py
 RUN = ("random", "cca", "eics")
