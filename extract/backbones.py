@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from extract import audio_frontend
 from extract.audio_frontend import vggish_input
@@ -59,10 +57,14 @@ class VisualBackbone:
 
 
 def _seeded(seed):
+    import keras
+
     return keras.initializers.GlorotUniform(seed=seed)
 
 
 def standin_audio(preset: str = "vggish") -> AudioBackbone:
+    import keras
+
     net = keras.Sequential([
         keras.Input((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS)),
         keras.layers.Reshape((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS, 1)),
@@ -78,6 +80,8 @@ def standin_audio(preset: str = "vggish") -> AudioBackbone:
 
 
 def standin_visual() -> VisualBackbone:
+    import keras
+
     net = keras.Sequential([
         keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3)),
         keras.layers.AveragePooling2D(4),
@@ -92,12 +96,17 @@ def standin_visual() -> VisualBackbone:
 
 def prepare_images(frames: np.ndarray) -> tf.Tensor:
     """RGB uint8 frames -> 299 x 299, scaled to [-1, 1] (InceptionV3 preprocess_input)."""
+    import keras
+    import tensorflow as tf
+
     resized = tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (IMAGE_SIZE, IMAGE_SIZE))
     return keras.applications.inception_v3.preprocess_input(resized)
 
 
 def vggish_model(source: str):
     """The VGGish SavedModel from a local directory, or a TF Hub handle (needs network once)."""
+    import tensorflow as tf
+
     if Path(source).is_dir():
         return tf.saved_model.load(source)
     else:
@@ -114,10 +123,14 @@ def vggish_model(source: str):
 
 def resolve_vggish(source: str, destination: str | Path) -> None:
     """Store the VGGish SavedModel under `destination` (shared through DVC from there)."""
+    import tensorflow as tf
+
     tf.saved_model.save(vggish_model(source), str(destination))
 
 
 def load_vggish(source: str) -> AudioBackbone:
+    import tensorflow as tf
+
     model = vggish_model(source)
 
     def infer(waveform):
@@ -128,6 +141,8 @@ def load_vggish(source: str) -> AudioBackbone:
 
 def inception_network(weights: str) -> keras.Model:
     """weights: "imagenet" (Keras download) or the path of a local .h5 file."""
+    import keras
+
     if weights != "imagenet" and not Path(weights).is_file():
         raise WeightsUnavailable(f"InceptionV3 weights file {weights!r} not found; set extract.inception to 'imagenet' "
                                  "or place the notop .h5 file there")

@@ -301,3 +301,21 @@ def test_visual_stage_takes_clips_of_mixed_resolutions_and_orientations(tmp_path
     assert [rows[c.clip_id].shape for c in clips] == expected
     times, frames = decode_frames_1fps(clips[3].path, size=299)
     assert frames.shape == (expected[3][0], 299, 299, 3)
+
+
+def test_decode_side_never_imports_tensorflow():
+    """Ray decode tasks and the Ray driver build the modalities without weights; importing
+    TensorFlow there would cost each of those processes ~10 s for nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from pipeline.extract_modality import modality\n"
+            "from pipeline.params import load_params\n"
+            "import extract.ray_engine\n"
+            "params = load_params()\n"
+            "for name in ('audio', 'visual'):\n"
+            "    modality(name, params, True, False)\n"
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
