@@ -12,7 +12,7 @@ with default initialisation and one learning rate trains on some scales and not 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from model.terms import INPUT_SCALINGS
 
 @dataclass(frozen=True)
 class InputScaler:
-    """Per modality, `(x - mean) / scale`; mean and scale are None for `none`."""
+    """Per modality, `(x - mean) / scale`; the means are None for `none` (inputs pass unchanged)."""
 
     audio_mean: np.ndarray | None = None
     audio_scale: float = 1.0
@@ -40,8 +40,6 @@ class InputScaler:
 
     def split(self, split):
         """The same `extract.feature_store.Split`, features scaled."""
-        from dataclasses import replace
-
         return replace(split, audio=self.audio(split.audio), visual=self.visual(split.visual))
 
 

@@ -75,7 +75,7 @@ class BestOnValidation:
     at least `min_steps` optimiser steps have been taken (on a small training split an epoch is
     a single step, and a few steps decide nothing)."""
 
-    def __init__(self, patience: int, min_steps: int = 0):
+    def __init__(self, patience: int, min_steps: int):
         self.patience, self.min_steps = patience, min_steps
         self.score, self.kept, self.stale, self.steps = -np.inf, None, 0, 0
 
