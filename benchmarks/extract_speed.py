@@ -89,8 +89,8 @@ def ray_run(clips, out, address=""):
 
 
 def stage_run(engine, root, per_class, out):
-    """Child process: one engine's extraction, as the stage runs it. Prints the seconds from the
-    first to the last shard written (the parent times the whole process)."""
+    """Child process: one engine's extraction, as the stage runs it. Prints the steady-state
+    seconds per shard (the parent times the whole process)."""
     clips = clips_in(root, per_class)
     if engine == "local":
         clock = local_run(clips, out)
@@ -99,19 +99,18 @@ def stage_run(engine, root, per_class, out):
 
         start_ray("auto")
         clock = ray_run(clips, out, "auto")
-    print(clock.marks[-1] - clock.marks[0], len(clock.marks))
+    print(clock.steady_seconds_per_shard())
 
 
 def timed_stage(engine, root, per_class, out):
-    """Wall seconds of a fresh process running `engine`, and its first-to-last-shard seconds."""
+    """Wall seconds of a fresh process running `engine`, and its steady-state seconds per shard."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "benchmarks.extract_speed", "--stage", engine, str(root), str(per_class), str(out)],
                           capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.getcwd()))
     seconds = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"{engine} run failed: {done.stderr[-2000:]}")
-    steady, shards = done.stdout.split()[-2:]
-    return seconds, float(steady) / (int(shards) - 1)
+    return seconds, float(done.stdout.split()[-1])
 
 
 def memory_probe(root, per_class):
