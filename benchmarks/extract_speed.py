@@ -10,7 +10,10 @@ Prints, from one run on the same clips:
 - the local engine with its weights already loaded against backbone-only inference on the
   same already-decoded frames; a one-frame-at-a-time loop;
 - the peak memory of the Ray engine for 12 and 48 clips (each in a fresh process).
-Run: python -m benchmarks.extract_speed
+Each engine's whole-run time splits into a fixed start-up (whole run minus its steady
+seconds per shard times the shards) and the steady rate; the ratio at any collection size
+follows from those two numbers, and the printed projection says where Ray overtakes local.
+Run: python -m benchmarks.extract_speed [clips per class, default 16: 96 clips]
 """
 import os
 import subprocess
@@ -24,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CLASSES = ("siren", "drum", "bird", "engine", "bell", "gong")
 SHARD, BATCH = 8, 32
+PER_CLASS = 16  # 96 clips, 12 shards: about two minutes of backbone work here
 
 
 def inception_modality(load_backbone: bool = True):
@@ -146,14 +150,14 @@ def memory_probe(root, per_class):
     print(peak[0])
 
 
-def main():
+def main(per_class=PER_CLASS):
     import numpy as np
 
     from extract.decode import decode_frames_1fps
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "clips"
-        clips = clips_in(root, 8)
+        clips = clips_in(root, per_class)
         # a runtime that is already up, as on a cluster: the Ray run joins it with address auto
         subprocess.run(["ray", "start", "--head", f"--num-cpus={os.cpu_count()}", "--include-dashboard=false",
                         "--disable-usage-stats"], check=True, capture_output=True)
@@ -161,7 +165,7 @@ def main():
             timings = {}
             for attempt in range(2):  # interleaved, best of two: the machine is shared
                 for engine in ("local", "ray"):
-                    timings.setdefault(engine, []).append(timed_stage(engine, root, 8, Path(tmp) / f"{engine}{attempt}"))
+                    timings.setdefault(engine, []).append(timed_stage(engine, root, per_class, Path(tmp) / f"{engine}{attempt}"))
         finally:
             subprocess.run(["ray", "stop", "--force"], capture_output=True)
         modality = inception_modality()
@@ -196,6 +200,12 @@ def main():
     print(f"ray/local = {local / ray_time:.2f}  (target >= 0.90)")
     print(f"steady state (first to last shard written, start-up left out): ray/local = {local_steady / ray_steady:.2f} "
           f"({SHARD / local_steady:.2f} vs {SHARD / ray_steady:.2f} clips/s)")
+    shards = -(-len(clips) // SHARD)
+    local_fixed, ray_fixed = local - shards * local_steady, ray_time - shards * ray_steady
+    print(f"fixed start-up (whole run minus {shards} shards at the steady rate): local {local_fixed:.1f} s, ray {ray_fixed:.1f} s")
+    for n in (48, 96, 480, 28000):
+        projected = (local_fixed + n / SHARD * local_steady) / (ray_fixed + n / SHARD * ray_steady)
+        print(f"  projected ray/local at {n:>6} clips: {projected:.2f}")
     print(f"one frame at a time:  {len(clips) / one_at_a_time:6.2f} clips/s  -> the local engine (weights loaded) is {one_at_a_time / preloaded:.1f}x faster")
     print(f"ray engine peak memory (driver + all Ray processes): {peaks[0]:.0f} MiB for {2 * len(CLASSES)} clips, "
           f"{peaks[1]:.0f} MiB for {8 * len(CLASSES)} clips (ratio {peaks[1] / peaks[0]:.2f})")
@@ -207,4 +217,4 @@ if __name__ == "__main__":
     elif len(sys.argv) == 6 and sys.argv[1] == "--stage":
         stage_run(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))
     else:
-        main()
+        main(int(sys.argv[1]) if len(sys.argv) == 2 else PER_CLASS)

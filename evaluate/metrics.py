@@ -23,18 +23,19 @@ queries that have at least one relevant item ("MAP@all": the full ranking, never
 truncated); queries whose class is absent from the gallery are left out of MAP and of
 precision@K alike and counted in `RetrievalScores.queries_without_relevant`.
 
-How it is computed fast, and still exactly: each float64 distance is rounded to float32,
-viewed as an order-preserving int32 key, and the key's lowest bit is replaced by the
-item's relevance (0 relevant, 1 not). Rounding and dropping a bit are monotone, so one
-int32 value sort per row orders the items correctly *between* buckets of equal key >> 1,
-and every exact tie lies inside one bucket. A bucket whose items are all relevant or all
-irrelevant contributes the same whatever its internal order. A bucket of mixed relevance
-(sorted neighbours differing only in the low bit) is re-scored exactly: its items are
-gathered with their float64 distances, sorted, split into exact tie groups and scored by
-the formula above, replacing the bucket's provisional contribution. Rows with many mixed
-buckets (hash codes, heavily quantised embeddings) are re-scored whole the same way.
-Queries are processed in chunks on two threads (NumPy releases the GIL while sorting), so
-memory stays bounded at VEGAS size.
+How it is computed fast, and still exactly: each float64 distance, scaled by 2^29, is
+truncated to an int32 key whose lowest bit is replaced by the item's relevance (0
+relevant, 1 not). Truncating and dropping a bit are monotone, so one int32 value sort per
+row (NumPy's vectorised sort) orders the items correctly *between* buckets of equal
+key >> 1, and every exact tie lies inside one bucket. A bucket whose items are all
+relevant or all irrelevant contributes the same whatever its internal order. A bucket of
+mixed relevance (sorted neighbours differing only in the low bit) is re-scored exactly:
+its items are gathered with their float64 distances, sorted, split into exact tie groups
+and scored by the formula above, replacing the bucket's provisional contribution. Rows
+with many mixed buckets (hash codes, heavily quantised embeddings) are re-scored whole the
+same way. Building the keys and reading each sorted row are single compiled passes
+(`evaluate.ranking_kernels`). Queries are processed in chunks on two threads (the sort
+and the compiled passes release the GIL), so memory stays bounded at VEGAS size.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from evaluate.ranking_kernels import KEY_SCALE, fill_bucket_keys, scan_sorted_rows
 
 DEFAULT_SCOPES = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
 _CHUNK_ROWS = 48
@@ -84,22 +87,9 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
-_KEY_SCALE = 2.0 ** 29  # cosine distances lie in [-1e-15, 2 + 1e-15]: scaled, they fit an int32 with room
-_SENTINEL = np.iinfo(np.int32).max  # after every row's keys: sorts last and never looks like a bucket partner
-
-
-def _bucket_keys(scaled: np.ndarray, irrelevant: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """int32 keys from distances scaled by 2^29: monotone non-decreasing, lowest bit = irrelevant.
-
-    Truncation is monotone; with its lowest bit replaced a bucket spans 2^-28 of distance
-    (float32 would give 2^-23 near 1, and far more collisions to repair).
-    """
-    if out is None:
-        out = np.empty(scaled.shape, np.int32)
-    np.copyto(out, scaled, casting="unsafe")
-    out &= np.int32(-2)
-    out |= irrelevant
-    return out
+def _bucket_values(scaled: np.ndarray) -> np.ndarray:
+    """The bucket b of every scaled distance: its key without the relevance bit (see fill_bucket_keys)."""
+    return scaled.astype(np.int32) >> 1
 
 
 def tie_group_terms(segment, value, relevant, start, relevant_before):
@@ -131,33 +121,25 @@ def tie_group_terms(segment, value, relevant, start, relevant_before):
     return term, p_relevant, rank
 
 
-def _score_chunk(scaled, irrelevant, n_relevant, scopes, keys_buffer):
+def _score_chunk(base, values, irrelevant, n_relevant, scopes, keys_buffer):
     """Provisional AP numerator and hits@K for a block of queries of one class, and its mixed buckets.
 
-    `scaled` holds the block's distances times 2^29; `irrelevant` (gallery,) int32 marks
-    the items of other classes and `n_relevant` counts the rest; `keys_buffer` is a scratch
-    int32 array with one column more than the gallery.
+    The block's distances times 2^29 are `base - values` (one float64 subtraction, done
+    where the keys are built); `irrelevant` (gallery,) int32 marks the items of other
+    classes and `n_relevant` counts the rest; `scopes` is an ascending int64 array;
+    `keys_buffer` is a scratch int32 array with one column more than the gallery.
     """
-    n_rows, n_gallery = scaled.shape
-    width = n_gallery + 1
-    ordered = keys_buffer[:n_rows]
-    ordered[:, n_gallery] = _SENTINEL
-    _bucket_keys(scaled, irrelevant, out=ordered[:, :n_gallery])
-    ordered.sort(axis=1)
-    flat = ordered.ravel()
-
-    # Exact outside mixed buckets: the j-th relevant item at rank k adds j / k.
-    where = np.flatnonzero((flat & 1) == 0)
-    cols = where.reshape(n_rows, n_relevant) - (np.arange(n_rows) * width)[:, None]
-    precision_sum = (np.arange(1, n_relevant + 1) / (cols + 1.0)).sum(axis=1)
-    hits_at = {k: (cols < k).sum(axis=1).astype(np.float64) for k in scopes}
-
-    # A mixed bucket b shows as a relevant key 2b followed by an irrelevant key 2b + 1.
-    b_rows, b_j = np.nonzero((flat[where + 1] == flat[where] + 1).reshape(n_rows, n_relevant))
-    b_cols = cols[b_rows, b_j]
+    keys = keys_buffer[:len(values)]
+    fill_bucket_keys(base, values, irrelevant, keys)
+    keys.sort(axis=1)
+    precision_sum, hits, b_rows, b_cols, b_j, b_value = scan_sorted_rows(
+        keys, n_relevant, scopes, _MAX_BUCKETS_PER_ROW)
+    if len(b_rows) == 0:  # the common case: no mixed bucket in the block
+        touched = local = b_rows
+        return precision_sum, hits, (touched, values[:0], local, b_cols, b_j, b_value)
     touched, local = np.unique(b_rows, return_inverse=True)
     # the repair must see the very distances the keys came from (BLAS rounding depends on the block shape)
-    return precision_sum, hits_at, (touched, scaled[touched], local, b_cols, b_j + 1, ordered[b_rows, b_cols] >> 1)
+    return precision_sum, hits, (touched, base - values[touched], local, b_cols, b_j, b_value)
 
 
 def _repair_mixed_buckets(distances, irrelevant, buckets, precision_sum, hits_at, scopes):
@@ -178,7 +160,7 @@ def _repair_mixed_buckets(distances, irrelevant, buckets, precision_sum, hits_at
     b_rows, b_cols, b_j, b_value = b_rows[keep], b_cols[keep], b_j[keep], b_value[keep]
     n_buckets = len(b_rows)
     level = np.arange(n_buckets) - (np.cumsum(kept_per_row) - kept_per_row)[b_rows]
-    keys = _bucket_keys(distances, irrelevant) >> 1
+    keys = _bucket_values(distances)
 
     # Gather the items of every mixed bucket (one pass per level: the l-th bucket of each row),
     # then every item of the rows re-scored whole; segment ids: buckets first, then whole rows.
@@ -241,7 +223,7 @@ def retrieval_scores(
     query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
     _check_inputs(queries, gallery, query_labels, gallery_labels)
     q_unit, g_unit = _unit_rows(queries), _unit_rows(gallery)
-    q_scaled = q_unit * _KEY_SCALE
+    q_scaled = q_unit * KEY_SCALE
     # BLAS rounds the same dot product differently at different positions of the output block,
     # so identical gallery vectors are computed once and shared: they must tie exactly.
     g_distinct, g_index = np.unique(g_unit, axis=0, return_inverse=True)
@@ -249,14 +231,12 @@ def retrieval_scores(
         g_distinct, g_index = g_unit, None
     g_transposed = np.ascontiguousarray(g_distinct.T)
 
-    def scaled_distances(rows, out):  # 2^29 * (1 - q.g), exactly: scaling by a power of two commutes with rounding
+    def scaled_similarities(rows, out):  # 2^29 q.g; 2^29 - that = 2^29 (1 - q.g) exactly (a power of two commutes with rounding)
         if g_index is None:
-            np.matmul(q_scaled[rows], g_transposed, out=out)
-        else:
-            np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)
-        return np.subtract(_KEY_SCALE, out, out=out)
+            return np.matmul(q_scaled[rows], g_transposed, out=out)
+        return np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)
 
-    return _scores(scaled_distances, len(queries), query_labels, gallery_labels, scopes)
+    return _scores(KEY_SCALE, scaled_similarities, len(queries), query_labels, gallery_labels, scopes)
 
 
 def distance_scores(distances, query_labels, gallery_labels, scopes=DEFAULT_SCOPES) -> RetrievalScores:
@@ -265,13 +245,15 @@ def distance_scores(distances, query_labels, gallery_labels, scopes=DEFAULT_SCOP
     query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
     if distances.shape != (len(query_labels), len(gallery_labels)) or not np.isfinite(distances).all():
         raise ValueError("distances must be a finite (queries x gallery) matrix matching the labels")
-    return _scores(lambda rows, out: np.multiply(distances[rows], _KEY_SCALE, out=out),
+    return _scores(0.0, lambda rows, out: np.multiply(distances[rows], -KEY_SCALE, out=out),  # 0 - (-2^29 d) = 2^29 d
                    len(query_labels), query_labels, gallery_labels, scopes)
 
 
-def _scores(distances_of, n_queries, query_labels, gallery_labels, scopes) -> RetrievalScores:
-    """Queries are scored in chunks of one class each (one relevance vector per chunk)."""
-    scopes = tuple(int(k) for k in scopes if 0 < int(k) <= len(gallery_labels))
+def _scores(base, values_of, n_queries, query_labels, gallery_labels, scopes) -> RetrievalScores:
+    """Queries are scored in chunks of one class each (one relevance vector per chunk); the
+    scaled distances of query rows are `base - values_of(rows, out)`."""
+    scopes = tuple(sorted({int(k) for k in scopes if 0 < int(k) <= len(gallery_labels)}))
+    scope_array = np.array(scopes, dtype=np.int64)
     classes = np.unique(query_labels)
     n_relevant = {c: int((gallery_labels == c).sum()) for c in classes}
     if not any(n_relevant.values()):
@@ -286,12 +268,12 @@ def _scores(distances_of, n_queries, query_labels, gallery_labels, scopes) -> Re
 
     def work(chunk):
         c, rows = chunk
-        if not hasattr(scratch, "scaled"):
-            scratch.scaled = np.empty((_CHUNK_ROWS, len(gallery_labels)))
+        if not hasattr(scratch, "values"):
+            scratch.values = np.empty((_CHUNK_ROWS, len(gallery_labels)))
             scratch.keys = np.empty((_CHUNK_ROWS, len(gallery_labels) + 1), np.int32)
         irrelevant = (gallery_labels != c).astype(np.int32)
-        scaled = distances_of(rows, scratch.scaled[:len(rows)])
-        return _score_chunk(scaled, irrelevant, n_relevant[c], scopes, scratch.keys)
+        values = values_of(rows, scratch.values[:len(rows)])
+        return _score_chunk(base, values, irrelevant, n_relevant[c], scope_array, scratch.keys)
 
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=2) as pool:
         parts = list(pool.map(work, chunks))
@@ -301,8 +283,8 @@ def _scores(distances_of, n_queries, query_labels, gallery_labels, scopes) -> Re
     b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled = ([] for _ in range(6))
     for (c, rows), (chunk_sum, chunk_hits, (touched, scaled, local, cols, j, value)) in zip(chunks, parts):
         precision_sum[rows] = chunk_sum
-        for k in scopes:
-            hits[k][rows] = chunk_hits[k]
+        for s, k in enumerate(scopes):
+            hits[k][rows] = chunk_hits[:, s]
         for store, part in zip((b_rows, b_cols, b_j, b_value, touched_rows, touched_scaled),
                                (rows[touched][local], cols, j, value, rows[touched], scaled)):
             store.append(part)
