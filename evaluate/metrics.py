@@ -51,6 +51,7 @@ from evaluate.ranking_kernels import KEY_SCALE, fill_bucket_keys, scan_sorted_ro
 DEFAULT_SCOPES = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
 _CHUNK_ROWS = 48
 _MAX_BUCKETS_PER_ROW = 16  # rows with more mixed buckets are re-scored whole
+_SERIAL_BELOW = 1_000_000  # (chunk rows x gallery) below which chunks run in the calling thread
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,11 @@ def _scores(base, values_of, n_queries, query_labels, gallery_labels, scopes) ->
         values = values_of(rows, scratch.values[:len(rows)])
         return _score_chunk(base, values, irrelevant, n_relevant[c], scope_array, scratch.keys)
 
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(work, chunks))
+    if len(chunks) * _CHUNK_ROWS * len(gallery_labels) < _SERIAL_BELOW:  # small: threads would cost more than they save
+        parts = [work(chunk) for chunk in chunks]
+    else:
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(work, chunks))
     precision_sum = np.full(n_queries, np.nan)
     hits = {k: np.full(n_queries, np.nan) for k in scopes}
     # per mixed bucket: query row, sorted column, relevant index, key value; per touched query: row, distances

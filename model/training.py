@@ -9,6 +9,7 @@ the cap). Test data never enters this module.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -102,11 +103,30 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+_TRACED = weakref.WeakKeyDictionary()
+
+
+def inference(model: keras.Model, inputs):
+    """`model(inputs, training=False)`, traced into one graph for any batch size once per model.
+
+    Training loops score the validation split after every epoch; an eager Keras call costs
+    about 25 ms of Python per call there (half of an EICS fit on the bundled sample), the
+    traced graph a single function call. `inputs` is a float32 array or a dict of them.
+    """
+    traced = _TRACED.get(model)
+    if traced is None:
+        spec = tf.nest.map_structure(lambda x: tf.TensorSpec((None, *x.shape[1:]), tf.float32), inputs)
+        traced = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
+        _TRACED[model] = traced
+    return traced(inputs)
+
+
 def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray, batch_size: int = 4096) -> dict:
     """All four head outputs for paired inputs, as float64 NumPy arrays."""
     parts = []
     for start in range(0, len(audio), batch_size):
-        out = model({"audio": audio[start:start + batch_size], "visual": visual[start:start + batch_size]}, training=False)
+        out = inference(model, {"audio": np.asarray(audio[start:start + batch_size], np.float32),
+                                "visual": np.asarray(visual[start:start + batch_size], np.float32)})
         parts.append({k: v.numpy() for k, v in out.items()})
     return {k: np.concatenate([p[k] for p in parts]).astype(np.float64) for k in parts[0]}
 

@@ -14,7 +14,7 @@ from keras import layers
 
 from evaluate.metrics import bidirectional_map
 from model.baselines import Embedder
-from model.training import BestOnValidation, make_optimizer
+from model.training import BestOnValidation, inference, make_optimizer
 
 
 @dataclass
@@ -125,7 +125,8 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
 
 
 def predict(model, x) -> np.ndarray:
-    return np.concatenate([model(x[i:i + 4096], training=False).numpy() for i in range(0, len(x), 4096)]).astype(np.float64)
+    return np.concatenate([inference(model, np.asarray(x[i:i + 4096], np.float32)).numpy()
+                           for i in range(0, len(x), 4096)]).astype(np.float64)
 
 
 def sign_codes(x: np.ndarray) -> np.ndarray:
