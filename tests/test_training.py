@@ -81,3 +81,19 @@ def test_early_stopping_waits_for_min_steps(data):
     assert 15 <= result.epochs_run < 60
     unconstrained, _ = run(data, epochs=60, patience=2, min_steps=0)
     assert unconstrained.epochs_run < 15  # without the floor the same run stops earlier
+
+
+def test_traced_inference_matches_the_eager_call_and_traces_once_for_any_batch_size():
+    from model.training import _TRACED, embed
+
+    seed_everything(0)
+    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
+    rng = np.random.default_rng(0)
+    for n in (7, 50, 3):
+        audio, visual = rng.standard_normal((n, 16)).astype("float32"), rng.standard_normal((n, 32)).astype("float32")
+        eager = model({"audio": audio, "visual": visual}, training=False)
+        traced = embed(model, audio, visual)
+        assert set(traced) == set(eager)
+        for head, value in eager.items():
+            np.testing.assert_allclose(traced[head], value.numpy(), rtol=1e-5, atol=1e-6)
+        assert _TRACED[model].experimental_get_tracing_count() == 1
