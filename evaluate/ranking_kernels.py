@@ -32,7 +32,8 @@ def fill_bucket_keys(base, values, irrelevant, keys):
 
 @numba.njit(nogil=True, cache=True)
 def scan_sorted_rows(keys, n_relevant, scopes, max_buckets):
-    """One pass over each sorted key row (relevant items have an even key).
+    """Read each sorted key row (relevant items have an even key): one branch-free pass that
+    notes the columns of the relevant items, then a pass over those columns alone.
 
     Returns per row the provisional AP numerator (relevant items first inside a bucket:
     the j-th relevant item at 0-based column k adds j / (k + 1)) and the number of
@@ -54,7 +55,7 @@ def scan_sorted_rows(keys, n_relevant, scopes, max_buckets):
     column = np.empty(n_relevant + 1, np.int64)  # column[j]: sorted column of the (j+1)-th relevant item
     for i in range(n_rows):
         j = 0
-        for k in range(width - 1):  # branch-free: relevant items sit at random columns
+        for k in range(width - 1):  # no branch on relevance: relevant items sit at unpredictable columns
             column[j] = k
             j += 1 - (keys[i, k] & 1)
             if j == n_relevant:

@@ -1,6 +1,13 @@
-"""Stage `method@<name>`: fit one compared method for every seed in report.seeds at the point its
-tuning stage chose on validation (results/tuning/<name>.json; the EICS ablations use EICS's),
-score it on the test split with the same metric as EICS, record wall-clock fitting seconds."""
+"""Stage `method@<name>` (and `ablation@<name>`): tune one compared method on validation, then
+fit it for every seed in report.seeds at the chosen point, score it on the test split with the
+same metric as EICS, and record wall-clock fitting seconds.
+
+Phase 1 opens only the train and validation splits: a method with a grid (params
+`tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
+results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
+results/tuning/eics.json, written by method@eics); Random has no knobs. Phase 2 opens the
+test split. One process per method: the TensorFlow import (about 8 s here) is paid once.
+"""
 from __future__ import annotations
 
 import json
@@ -14,28 +21,47 @@ from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 
+def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict]:
+    """(whose tuning the method runs at, that tuning summary); tunes `name` when it has a grid.
+    Sees the train and validation splits only."""
+    from evaluate.tables import write_text_atomic
+    from pipeline.tune import tune
+    from pipeline.tuning_grid import tuned_as
+
+    tuned = tuned_as(name, params)
+    if tuned is None or tuned == name:
+        summary = tune(name, params, train, val, n_classes)
+        write_text_atomic(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+        return tuned, summary
+    tuning_file = paths.TUNING / f"{tuned}.json"
+    if not tuning_file.is_file():
+        raise StageError(f"{tuning_file} not found; run `dvc repro method@{tuned}` first")
+    return tuned, json.loads(tuning_file.read_text())
+
+
 def main() -> None:
     from evaluate.metrics import retrieval_scores
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import METHODS, fit_method
     from pipeline.method_options import method_options
-    from pipeline.tuning_grid import tuned_as
 
     if len(sys.argv) != 2 or sys.argv[1] not in METHODS:
         raise StageError(f"usage: python -m pipeline.method NAME, with NAME one of {', '.join(METHODS)}")
     name = sys.argv[1]
     params = load_params()
-    tuned = tuned_as(name, params)
-    tuning = json.loads((paths.TUNING / f"{tuned}.json").read_text()) if tuned else {"chosen": {}, "budget": 0}
+    dims = params["data"]["audio_dim"], params["data"]["visual_dim"]
+    seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
+    train, val = seen.splits["train"], seen.splits["val"]
+    tuned, tuning = chosen_point(name, params, train, val, seen.n_classes)
     point = tuning["chosen"]
-    features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
-    train, val, test = (features.splits[s] for s in ("train", "val", "test"))
+
+    test = read_features(paths.FEATURES, *dims, splits=("test",)).splits["test"]
     runs, curves = [], []
     scopes = params["evaluate"]["scopes"]
     for seed in params["report"]["seeds"]:
         started = time.perf_counter()
-        embedder = fit_method(name, train, val, features.n_classes, seed, **method_options(name, params, point))
+        embedder = fit_method(name, train, val, seen.n_classes, seed, **method_options(name, params, point))
         seconds = time.perf_counter() - started
         a, v = embedder.embed_audio(test.audio), embedder.embed_visual(test.visual)
         a2v = retrieval_scores(a, v, test.labels, test.labels, scopes)

@@ -2,7 +2,7 @@
 (which knobs exist: pipeline/tuning_grid.py)."""
 from __future__ import annotations
 
-from model.baselines.names import CLOSED_FORM, EICS_VARIANTS, NEURAL
+from model.method_names import CLOSED_FORM, EICS_VARIANTS, NEURAL
 from pipeline.tuning_grid import NETWORK_KEYS, NEURAL_KEYS, known_knobs
 
 

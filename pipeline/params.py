@@ -70,7 +70,7 @@ def _widths(params, dotted):
 
 
 def _tuning_grids(params):
-    from model.baselines.names import METHODS
+    from model.method_names import METHODS
     from pipeline.tuning_grid import grid_points, known_knobs
 
     grids = _get(params, "tuning.grids")

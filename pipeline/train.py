@@ -1,4 +1,4 @@
-"""Stage `train`: fit EICS on the train split at the point `tune@eics` chose on validation
+"""Stage `train`: fit EICS on the train split at the point `method@eics` chose on validation
 (results/tuning/eics.json; params.yaml for every knob outside the grid), keep the epoch with the
 best validation MAP, fit the CCA fusion on the training outputs, log every loss term with
 dvclive. This is the model `index` and `pipeline.search` use: the same EICS as the report's row,
@@ -38,7 +38,7 @@ def main() -> None:
                              splits=("train", "val"))
     tuning_file = paths.TUNING / "eics.json"
     if not tuning_file.is_file():
-        raise StageError(f"{tuning_file} not found; run `dvc repro tune@eics` first")
+        raise StageError(f"{tuning_file} not found; run `dvc repro method@eics` first (it tunes EICS)")
     point = json.loads(tuning_file.read_text())["chosen"]
     options = method_options("eics", params, point)
     cfg, network = options["config"], options["network"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from model.baselines.names import EICS_VARIANTS, NEURAL
+from model.method_names import EICS_VARIANTS, NEURAL
 
 NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")
 NEURAL_KEYS = ("hidden", "epochs", "patience", "min_steps", "batch_size", "learning_rate", "weight_decay", "margin",

@@ -40,27 +40,33 @@ def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
         load_params(tmp_path / "b.yaml")
 
 
-def test_tune_stage_never_opens_the_test_split(tmp_path, monkeypatch):
-    from pipeline import tune
+def test_method_stage_tunes_before_it_opens_the_test_split(tmp_path, monkeypatch):
+    """method@<name> opens only train and validation until its tuning choice is written."""
+    from pipeline import method
 
     features = make_synthetic_features({"train": 200, "val": 60, "test": 80}, n_classes=3, audio_dim=128,
                                        visual_dim=256, seed=0)
     (tmp_path / "data").mkdir()
     write_features(features, tmp_path / "data" / "features.h5", seed=0)
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
-    opened = []
+    choice = tmp_path / "results" / "tuning" / "c_cca.json"
+    opened = []  # (dataset, whether the tuning choice existed when it was opened)
     original = h5py.File.__getitem__
 
     def recording(self, name):
-        opened.append(name)
+        opened.append((name, choice.exists()))
         return original(self, name)
 
     monkeypatch.setattr(h5py.File, "__getitem__", recording)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["tune", "c_cca"])
-    tune.main()
-    summary = json.loads((tmp_path / "results" / "tuning" / "c_cca.json").read_text())
+    monkeypatch.setattr(sys, "argv", ["method", "c_cca"])
+    method.main()
+    summary = json.loads(choice.read_text())
     assert summary["budget"] == 4 and summary["chosen"] in [p["point"] for p in summary["points"]]
     assert summary["chosen_val_map_average"] == max(p["val_map_average"] for p in summary["points"])
-    assert {"audio_train", "visual_val", "lab_val"} <= set(opened)
-    assert not [name for name in opened if name.endswith("_test")], opened
+    before_choice = {name for name, chosen in opened if not chosen}
+    assert {"audio_train", "visual_val", "lab_val"} <= before_choice
+    assert not [name for name in before_choice if name.endswith("_test")], opened
+    assert {"audio_test", "visual_test"} <= {name for name, chosen in opened if chosen}
+    result = json.loads((tmp_path / "results" / "methods" / "c_cca.json").read_text())
+    assert result["point"] == summary["chosen"] and result["tuning_budget"] == 4

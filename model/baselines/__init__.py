@@ -19,7 +19,7 @@ class Embedder:
     embed_visual: Callable[[np.ndarray], np.ndarray]
 
 
-from model.baselines.names import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL  # noqa: F401  (re-exported)
+from model.method_names import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL  # noqa: F401  (re-exported)
 
 
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options) -> Embedder:
