@@ -1,12 +1,14 @@
-"""Stage `method@<name>` (and `ablation@<name>`): tune one compared method on validation, then
-fit it for every seed in report.seeds at the chosen point, score it on the test split with the
-same metric as EICS, and record wall-clock fitting seconds.
+"""Stages `method@<name>` and `ablations`: tune a compared method on validation, then fit it
+for every seed in report.seeds at the chosen point, score it on the test split with the same
+metric as EICS, and record wall-clock fitting seconds. `ablations` runs the five EICS
+ablations (paper Table 4) in one process: they share every dependency, so they always
+re-run together anyway.
 
 Phase 1 opens only the train and validation splits: a method with a grid (params
 `tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
 results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
 results/tuning/eics.json, written by method@eics); Random has no knobs. Phase 2 opens the
-test split. One process per method: the TensorFlow import (about 8 s here) is paid once.
+test split. One process per stage: the TensorFlow import (about 8 s here) is paid once.
 """
 from __future__ import annotations
 
@@ -40,23 +42,31 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
 
 
 def main() -> None:
-    from evaluate.metrics import retrieval_scores
-    from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
-    from model.baselines import METHODS, fit_method
-    from pipeline.method_options import method_options
+    from model.baselines import METHODS
 
-    if len(sys.argv) != 2 or sys.argv[1] not in METHODS:
-        raise StageError(f"usage: python -m pipeline.method NAME, with NAME one of {', '.join(METHODS)}")
-    name = sys.argv[1]
+    names = sys.argv[1:]
+    if not names or any(n not in METHODS for n in names):
+        raise StageError(f"usage: python -m pipeline.method NAME [NAME ...], with NAMEs from {', '.join(METHODS)}")
     params = load_params()
     dims = params["data"]["audio_dim"], params["data"]["visual_dim"]
     seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
-    train, val = seen.splits["train"], seen.splits["val"]
-    tuned, tuning = chosen_point(name, params, train, val, seen.n_classes)
-    point = tuning["chosen"]
-
+    chosen = [(name, *chosen_point(name, params, seen.splits["train"], seen.splits["val"], seen.n_classes))
+              for name in names]
     test = read_features(paths.FEATURES, *dims, splits=("test",)).splits["test"]
+    for name, tuned, tuning in chosen:
+        run_seeds(name, tuned, tuning, params, seen, test)
+
+
+def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> None:
+    """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json."""
+    from evaluate.metrics import retrieval_scores
+    from evaluate.tables import write_text_atomic
+    from model.baselines import fit_method
+    from pipeline.method_options import method_options
+
+    train, val = seen.splits["train"], seen.splits["val"]
+    point = tuning["chosen"]
     runs, curves = [], []
     scopes = params["evaluate"]["scopes"]
     for seed in params["report"]["seeds"]:
