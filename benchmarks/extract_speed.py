@@ -159,7 +159,8 @@ def main(per_class=PER_CLASS):
         root = Path(tmp) / "clips"
         clips = clips_in(root, per_class)
         # a runtime that is already up, as on a cluster: the Ray run joins it with address auto
-        subprocess.run(["ray", "start", "--head", f"--num-cpus={os.cpu_count()}", "--include-dashboard=false",
+        ray_cli = str(Path(sys.executable).with_name("ray"))  # the venv's, also when it is not on PATH
+        subprocess.run([ray_cli, "start", "--head", f"--num-cpus={os.cpu_count()}", "--include-dashboard=false",
                         "--disable-usage-stats"], check=True, capture_output=True)
         try:
             timings = {}
@@ -167,7 +168,7 @@ def main(per_class=PER_CLASS):
                 for engine in ("local", "ray"):
                     timings.setdefault(engine, []).append(timed_stage(engine, root, per_class, Path(tmp) / f"{engine}{attempt}"))
         finally:
-            subprocess.run(["ray", "stop", "--force"], capture_output=True)
+            subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
         modality = inception_modality()
         preloaded = local_run(clips, Path(tmp) / "preloaded", modality).seconds()
         frames = [decode_frames_1fps(c.path, size=299)[1] for c in clips]
