@@ -27,7 +27,7 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
     """(whose tuning the method runs at, that tuning summary); tunes `name` when it has a grid.
     Sees the train and validation splits only."""
     from evaluate.tables import write_text_atomic
-    from pipeline.tune import tune
+    from pipeline.tune import read_tuning, tune
     from pipeline.tuning_grid import tuned_as
 
     tuned = tuned_as(name, params)
@@ -35,10 +35,7 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
         summary = tune(name, params, train, val, n_classes)
         write_text_atomic(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
         return tuned, summary
-    tuning_file = paths.TUNING / f"{tuned}.json"
-    if not tuning_file.is_file():
-        raise StageError(f"{tuning_file} not found; run `dvc repro method@{tuned}` first")
-    return tuned, json.loads(tuning_file.read_text())
+    return tuned, read_tuning(tuned)
 
 
 def main() -> None:

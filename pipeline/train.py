@@ -33,13 +33,11 @@ def main() -> None:
     from model.baselines.eics_variants import build_for
     from model.training import TrainingDiverged, seed_everything, train_eics
     from pipeline.method_options import method_options
+    from pipeline.tune import read_tuning
 
     features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"],
                              splits=("train", "val"))
-    tuning_file = paths.TUNING / "eics.json"
-    if not tuning_file.is_file():
-        raise StageError(f"{tuning_file} not found; run `dvc repro method@eics` first (it tunes EICS)")
-    point = json.loads(tuning_file.read_text())["chosen"]
+    point = read_tuning("eics")["chosen"]
     options = method_options("eics", params, point)
     cfg, network = options["config"], options["network"]
     print(f"train: EICS at the tuned point {point}", flush=True)

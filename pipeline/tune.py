@@ -8,7 +8,19 @@ the budget) goes to results/tuning/<name>.json.
 """
 from __future__ import annotations
 
+import json
 import time
+
+from pipeline import paths
+from pipeline.stage import StageError
+
+
+def read_tuning(name: str) -> dict:
+    """The tuning summary results/tuning/<name>.json that method@<name> wrote."""
+    tuning_file = paths.TUNING / f"{name}.json"
+    if not tuning_file.is_file():
+        raise StageError(f"{tuning_file} not found; run `dvc repro method@{name}` first (it tunes {name})")
+    return json.loads(tuning_file.read_text())
 
 
 def tune(name: str, params: dict, train, val, n_classes: int) -> dict:
