@@ -1,8 +1,6 @@
 """Which backbone the extract stages use (extract.backbone: auto | pretrained | standin)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from pipeline import paths
 from pipeline.stage import StageError
 
@@ -11,7 +9,7 @@ def use_standin(params: dict) -> bool:
     """auto: the stand-in for the bundled sample, pretrained weights for anything else.
     The stand-in is refused for any other dataset."""
     choice = params["extract"]["backbone"]
-    is_sample = Path(params["data"]["videos"]).resolve() == paths.SAMPLE.resolve()
+    is_sample = paths.is_bundled_sample(params["data"]["videos"])
     if choice == "standin" and not is_sample:
         raise StageError("extract.backbone: standin is only for the bundled sample; real datasets need pretrained weights")
     return choice == "standin" or (choice == "auto" and is_sample)

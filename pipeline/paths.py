@@ -29,3 +29,8 @@ DVCLIVE_PLOTS = DVCLIVE / "plots" / "metrics"
 INDEX = Path("data/index.h5")
 RETRIEVAL_PAGE = RESULTS / "retrieval.html"
 SEARCH_PAGES = RESULTS / "search"
+
+
+def is_bundled_sample(videos) -> bool:
+    """Whether data.videos names the bundled sample folder."""
+    return Path(videos).resolve() == SAMPLE.resolve()

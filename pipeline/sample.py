@@ -1,4 +1,6 @@
-"""Stage `sample`: write the bundled sample clips (real mp4 files) to data/sample."""
+"""Stage `sample`: write the bundled sample clips (real mp4 files) to data/sample, when the
+pipeline reads them (data.source: videos with data.videos: data/sample); otherwise the folder
+stays empty, so a run on another dataset does not pay for generating them."""
 from __future__ import annotations
 
 from extract.sample import CLASSES, write_sample
@@ -8,7 +10,12 @@ from pipeline.stage import run
 
 
 def main() -> None:
-    s = load_params()["sample"]
+    params = load_params()
+    data, s = params["data"], params["sample"]
+    if data["source"] != "videos" or not paths.is_bundled_sample(data["videos"]):
+        paths.SAMPLE.mkdir(parents=True, exist_ok=True)
+        print(f"sample: not used (data.source: {data['source']}, data.videos: {data['videos']})")
+        return
     clips = write_sample(paths.SAMPLE, CLASSES[: s["classes"]], s["clips_per_class"], s["seed"])
     print(f"sample: {len(clips)} clips in {paths.SAMPLE}")
 

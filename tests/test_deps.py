@@ -56,3 +56,13 @@ def test_stage_deps_cover_its_imports(name, cmd, deps):
     needed = {str(p.relative_to(ROOT)) for p in project_closure(entry)}
     missing = sorted(needed - deps)
     assert not missing, f"stage {name} imports {missing} but does not list them in dvc.yaml deps"
+
+
+def test_lock_has_no_stale_stages():
+    """dvc.lock keeps an entry for every stage ever run, also after the stage left dvc.yaml;
+    DVC re-reads and rewrites the whole file around each stage, so stale entries only cost time."""
+    import yaml
+
+    lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
+    current = {name for name, _, _ in stages()}
+    assert not sorted(set(lock) - current), "dvc.lock has entries of stages no longer in dvc.yaml"
