@@ -3,7 +3,8 @@
     shards of manifest rows ─► decode (CPU tasks, `cpus_per_decoder` each, streaming)
                             ─► backbone (an actor pool of `workers`; each actor loads the
                                 weights once, on `gpus_per_worker` GPUs when > 0)
-                            ─► the driver writes each shard file atomically, as it arrives
+                            ─► the driver writes each shard file atomically as soon as it
+                                arrives (no prefetching: a finished shard is never held back)
 
 The unit of work is the shard: the same clips, the same `prepare` and the same inference call
 as the local engine (`extract.shards.prepare_shard` / `infer_shard`), so the rows are the same
@@ -123,8 +124,11 @@ def extract_with_ray(clips, modality: Modality, make_modality: Callable[[], Moda
              num_gpus=settings.gpus_per_worker or None,
              ray_remote_args_fn=_bounded_retries)
     )
-    for row in dataset.iter_rows():
-        k = int(row["shard"])
-        prepared, rows, skipped = pickle.loads(row["payload"])
-        write_shard(plan, k, modality, prepared, rows, skipped)
-        progress.shard_written(k, len(skipped))
+    # Without prefetching, each shard is written as soon as its actor call returns; Ray Data's
+    # default prefetch of one block held every finished shard back until the next one was done
+    # (a killed run lost one more shard than needed, and the progress line lagged a shard behind).
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
+        for k, payload in zip(batch["shard"], batch["payload"]):
+            prepared, rows, skipped = pickle.loads(payload)
+            write_shard(plan, int(k), modality, prepared, rows, skipped)
+            progress.shard_written(int(k), len(skipped))
