@@ -65,4 +65,5 @@ def test_lock_has_no_stale_stages():
 
     lock = yaml.safe_load((ROOT / "dvc.lock").read_text())["stages"]
     current = {name for name, _, _ in stages()}
-    assert not sorted(set(lock) - current), "dvc.lock has entries of stages no longer in dvc.yaml"
+    stale = sorted(set(lock) - current)
+    assert not stale, f"dvc.lock has entries of stages no longer in dvc.yaml: {stale}"

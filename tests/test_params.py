@@ -84,6 +84,18 @@ def test_stage_stops_with_one_clear_line(tmp_path, params, module, message):
     assert "Traceback" not in result.stderr
 
 
+def test_sample_stage_writes_the_clips_only_for_the_sample_dataset(tmp_path):
+    """Another dataset leaves data/sample empty (no clips generated); the sample gets its clips."""
+    result = run_stage(tmp_path, "pipeline.sample", with_value("data.source", "community"))
+    assert result.returncode == 0 and "sample: not used (data.source: community" in result.stdout
+    assert (tmp_path / "data/sample").is_dir() and not any((tmp_path / "data/sample").iterdir())
+    small = with_value("sample.clips_per_class", 3)
+    small["sample"]["classes"] = 2
+    result = run_stage(tmp_path, "pipeline.sample", small)
+    assert result.returncode == 0 and "sample: 6 clips" in result.stdout
+    assert len(list((tmp_path / "data/sample").glob("*/*.mp4"))) == 6
+
+
 def test_nan_feature_file_stops_the_train_stage(tmp_path):
     import numpy as np
 
