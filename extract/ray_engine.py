@@ -72,6 +72,10 @@ class _Backbone:
         # node's cores as the local engine does (decode tasks are light beside it). Set before
         # make_modality imports TensorFlow.
         os.environ["OMP_NUM_THREADS"] = str(os.cpu_count())
+        try:  # Ray starts workers at nice 15, below its driver and raylet; the backbone is the job's main work
+            os.setpriority(os.PRIO_PROCESS, 0, 0)
+        except OSError:  # raising a priority needs privileges on most clusters: then it stays as Ray set it
+            pass
         self.modality = make_modality()
 
     def __call__(self, row: dict) -> dict:
