@@ -29,11 +29,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 CLASSES = ("siren", "drum", "bird", "engine", "bell", "gong")
 SHARD, BATCH = 8, 32
 PER_CLASS = 16  # 96 clips, 12 shards: about two minutes of backbone work here
+# Each engine runs once per round, the order alternating so that a machine getting slower or
+# faster during the benchmark favours neither; the best run of each counts (identical runs of
+# one engine differ by up to 10 % on this shared machine).
+ROUNDS = (("local", "ray"), ("ray", "local"), ("local", "ray"))
 
 
 def inception_modality(load_backbone: bool = True):
     """The visual stage's Modality with InceptionV3 (random weights); module level so Ray can ship it."""
-    from extract.backbones import IMAGE_SIZE, prepare_images
+    from extract.backbones import IMAGE_SIZE, compiled_embedding
     from extract.decode import decode_frames_1fps
     from extract.shards import Modality
 
@@ -41,8 +45,7 @@ def inception_modality(load_backbone: bool = True):
     if load_backbone:
         import keras
 
-        net = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None)
-        embed = lambda frames: net(prepare_images(frames), training=False).numpy()  # noqa: E731
+        embed = compiled_embedding(keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None))
         embed(__import__("numpy").zeros((BATCH, IMAGE_SIZE, IMAGE_SIZE, 3), "uint8"))  # warm-up (graph building)
     return Modality("visual", "inceptionv3 (random weights)", partial(decode_frames_1fps, size=IMAGE_SIZE), embed, BATCH)
 
@@ -183,9 +186,11 @@ def main(per_class=PER_CLASS):
         subprocess.run([ray_cli, "start", "--head", f"--num-cpus={os.cpu_count()}", "--include-dashboard=false",
                         "--disable-usage-stats"], check=True, capture_output=True)
         try:
+            subprocess.run([sys.executable, "-m", "benchmarks.extract_speed", "--warm-up"], check=True, capture_output=True,
+                           env=dict(os.environ, PYTHONPATH=os.getcwd()))
             timings = {}
-            for attempt in range(2):  # interleaved, best of two: the machine is shared
-                for engine in ("local", "ray"):
+            for attempt, order in enumerate(ROUNDS):  # interleaved, alternating order: the machine is shared and drifts
+                for engine in order:
                     timings.setdefault(engine, []).append(timed_stage(engine, root, per_class, Path(tmp) / f"{engine}{attempt}"))
         finally:
             subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
@@ -218,10 +223,14 @@ def main(per_class=PER_CLASS):
     print(f"local engine, as a stage: {len(clips) / local:6.2f} clips/s ({local:.1f} s: fresh process, imports, weights, extraction)")
     print(f"ray engine, as a stage:   {len(clips) / ray_time:6.2f} clips/s ({ray_time:.1f} s: fresh driver joining a running "
           f"runtime, actor process importing TensorFlow and loading the weights, extraction)")
-    print(f"ray/local = {local / ray_time:.2f}  (target >= 0.90; best of two interleaved runs each, all runs: local "
-          f"{', '.join(f'{t[0]:.1f}' for t in timings['local'])} s, ray {', '.join(f'{t[0]:.1f}' for t in timings['ray'])} s)")
+    rounds = sorted(timings["local"][i][0] / timings["ray"][i][0] for i in range(len(ROUNDS)))
+    print(f"ray/local = {local / ray_time:.2f}  (target >= 0.90; best of {len(ROUNDS)} runs each in alternating order; "
+          f"all runs: local {', '.join(f'{t[0]:.1f}' for t in timings['local'])} s, "
+          f"ray {', '.join(f'{t[0]:.1f}' for t in timings['ray'])} s; "
+          f"ratio within each round {', '.join(f'{r:.2f}' for r in rounds)}, median {rounds[len(rounds) // 2]:.2f})")
     print(f"steady state (first to last shard written, start-up left out): ray/local = {local_steady / ray_steady:.2f} "
-          f"({SHARD / local_steady:.2f} vs {SHARD / ray_steady:.2f} clips/s)")
+          f"({SHARD / local_steady:.2f} vs {SHARD / ray_steady:.2f} clips/s; the Ray actor at "
+          f"{SHARD / ray_steady / (len(clips) / backbone_only):.0%} of backbone-only)")
     shards = -(-len(clips) // SHARD)
     local_fixed, ray_fixed = local - shards * local_steady, ray_time - shards * ray_steady
     print(f"fixed start-up (whole run minus {shards} shards at the steady rate): local {local_fixed:.1f} s, ray {ray_fixed:.1f} s")

@@ -90,8 +90,7 @@ def standin_visual() -> VisualBackbone:
         keras.layers.GlobalAveragePooling2D(),
         keras.layers.Dense(VISUAL_DIM, activation="relu", kernel_initializer=_seeded(6)),
     ])
-    return VisualBackbone(STANDIN_VISUAL,
-                          lambda frames: net(prepare_images(frames), training=False).numpy())
+    return VisualBackbone(STANDIN_VISUAL, compiled_embedding(net))
 
 
 def prepare_images(frames: np.ndarray) -> tf.Tensor:
@@ -101,6 +100,19 @@ def prepare_images(frames: np.ndarray) -> tf.Tensor:
 
     resized = tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (IMAGE_SIZE, IMAGE_SIZE))
     return keras.applications.inception_v3.preprocess_input(resized)
+
+
+def compiled_embedding(net: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """RGB uint8 frames -> the network's rows, the network traced once into a TensorFlow graph
+    for any batch size. Called eagerly, Keras runs each of InceptionV3's ~300 layers from
+    Python, taking the GIL back after every op: the extract stage's decoding thread then
+    stalls it, and the dispatch itself costs time. The graph runs the whole forward pass in
+    TensorFlow's runtime, and gives the same rows as the eager call (tests/test_extract.py)."""
+    import tensorflow as tf
+
+    forward = tf.function(lambda images: net(images, training=False),
+                          input_signature=[tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 3], tf.float32)])
+    return lambda frames: forward(prepare_images(frames)).numpy()
 
 
 def vggish_model(source: str):
@@ -164,4 +176,4 @@ def resolve_inception(weights: str, destination: str | Path) -> None:
 def load_inception(weights: str) -> VisualBackbone:
     net = inception_network(weights)
     return VisualBackbone(f"inceptionv3 ({Path(weights).name if weights != 'imagenet' else 'imagenet'})",
-                          lambda frames: net(prepare_images(frames), training=False).numpy())
+                          compiled_embedding(net))

@@ -67,6 +67,22 @@ def test_standin_shapes_and_determinism():
     assert out.shape == (4, 2048) and out.min() >= 0  # ReLU'd like InceptionV3's pooled features
 
 
+def test_compiled_embedding_gives_the_eager_rows_for_any_batch_size():
+    import keras
+
+    from extract.backbones import compiled_embedding, prepare_images
+
+    net = keras.Sequential([keras.Input((299, 299, 3)), keras.layers.Conv2D(8, 3, strides=4, activation="relu"),
+                            keras.layers.BatchNormalization(), keras.layers.GlobalAveragePooling2D()])
+    embed = compiled_embedding(net)
+    for n in (1, 3, 5):  # one graph for every batch size (the last batch of a shard is shorter)
+        frames = np.random.default_rng(n).integers(0, 255, (n, HEIGHT, WIDTH, 3), dtype=np.uint8)
+        eager = net(prepare_images(frames), training=False).numpy()
+        rows = embed(frames)
+        assert rows.shape == (n, 8)
+        np.testing.assert_allclose(rows, eager, rtol=1e-6, atol=1e-7)
+
+
 class TinyVGGish(tf.Module):
     """A VGGish double that frames exactly as the published model (tensorflow/models
     research/audioset/vggish: mel_features.py / vggish_input.py): 16 kHz waveform, STFT with
