@@ -31,7 +31,7 @@ SHARD, BATCH = 8, 32
 PER_CLASS = 16  # 96 clips, 12 shards: about two minutes of backbone work here
 # Each engine runs once per round, the order alternating so that a machine getting slower or
 # faster during the benchmark favours neither; the best run of each counts (identical runs of
-# one engine differ by up to 10 % on this shared machine).
+# one engine differed by up to 12 % on this shared machine).
 ROUNDS = (("local", "ray"), ("ray", "local"), ("local", "ray"))
 
 
@@ -223,11 +223,11 @@ def main(per_class=PER_CLASS):
     print(f"local engine, as a stage: {len(clips) / local:6.2f} clips/s ({local:.1f} s: fresh process, imports, weights, extraction)")
     print(f"ray engine, as a stage:   {len(clips) / ray_time:6.2f} clips/s ({ray_time:.1f} s: fresh driver joining a running "
           f"runtime, actor process importing TensorFlow and loading the weights, extraction)")
-    rounds = sorted(timings["local"][i][0] / timings["ray"][i][0] for i in range(len(ROUNDS)))
+    round_ratios = sorted(timings["local"][i][0] / timings["ray"][i][0] for i in range(len(ROUNDS)))
     print(f"ray/local = {local / ray_time:.2f}  (target >= 0.90; best of {len(ROUNDS)} runs each in alternating order; "
           f"all runs: local {', '.join(f'{t[0]:.1f}' for t in timings['local'])} s, "
           f"ray {', '.join(f'{t[0]:.1f}' for t in timings['ray'])} s; "
-          f"ratio within each round {', '.join(f'{r:.2f}' for r in rounds)}, median {rounds[len(rounds) // 2]:.2f})")
+          f"ratio within each round {', '.join(f'{r:.2f}' for r in round_ratios)}, median {round_ratios[len(round_ratios) // 2]:.2f})")
     print(f"steady state (first to last shard written, start-up left out): ray/local = {local_steady / ray_steady:.2f} "
           f"({SHARD / local_steady:.2f} vs {SHARD / ray_steady:.2f} clips/s; the Ray actor at "
           f"{SHARD / ray_steady / (len(clips) / backbone_only):.0%} of backbone-only)")
