@@ -1,7 +1,7 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make repro   build .venv from the pinned requirements if needed, then `dvc repro`
 #   make test    same bootstrap, then the test suite
-#   make search Q=data/sample/bird/bird_00.mp4   query the trained model with any clip (after make repro)
+#   make help    every target, one line each
 #   GPU=1        (with make repro) install requirements-gpu.txt's CUDA TensorFlow instead; untested here
 PYTHON ?= python3.11
 VENV := .venv
@@ -10,7 +10,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: repro test bench grid search clean-venv
+.PHONY: help repro test bench grid search clean-venv
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
 
 $(STAMP): requirements.txt requirements-gpu.txt Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -25,24 +28,24 @@ endif
 	$(VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1 tf-keras==2.21.0
 	touch $(STAMP)
 
-repro: $(STAMP)
+repro: $(STAMP)  ## build .venv if needed, then dvc repro (the bundled sample by default)
 	dvc repro
 
-test: $(STAMP)
+test: $(STAMP)  ## the test suite (under 10 minutes)
 	python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP)  ## the benchmarks: each prints ratios against a reference measured in the same run
 	python -m benchmarks.map_speed
 	python -m benchmarks.train_speed
 	python -m benchmarks.extract_speed
 	python -m benchmarks.search_speed
 
-search: $(STAMP)
-	@test -n "$(Q)" || { echo "usage: make search Q=path/to/clip.mp4 [BY=audio|visual] [GALLERY=all|test]"; exit 2; }
-	python -m pipeline.search "$(Q)" $(if $(BY),--by $(BY)) $(if $(GALLERY),--gallery $(GALLERY))
+search: $(STAMP)  ## query the trained model: Q=clip-or-id [TOP=n] [BY=audio|visual] [GALLERY=all|test]
+	@test -n "$(Q)" || { echo "usage: make search Q=path/to/clip.mp4 [TOP=n] [BY=audio|visual] [GALLERY=all|test]"; exit 2; }
+	python -m pipeline.search "$(Q)" $(if $(TOP),--top $(TOP)) $(if $(BY),--by $(BY)) $(if $(GALLERY),--gallery $(GALLERY))
 
-grid: $(STAMP)
+grid: $(STAMP)  ## alpha x beta grid (25 DVC experiments of train+index+evaluate) -> results/grid.csv, grid.png
 	python -m pipeline.grid
 
-clean-venv:
+clean-venv:  ## remove .venv
 	rm -rf $(VENV)

@@ -77,7 +77,8 @@ def validate(features: FeatureSet, where: str, audio_dim: int | None = None, vis
             if not np.issubdtype(array.dtype, np.floating):
                 raise FeatureFileError(f"{label} must hold floats, got {array.dtype}")
             if dim is not None and array.shape[1] != dim:
-                raise FeatureFileError(f"{label} has {array.shape[1]} dimensions, expected {dim}")
+                raise FeatureFileError(f"{label} has {array.shape[1]} dimensions, but data.{modality}_dim in params.yaml "
+                                       f"says {dim}; set it to {array.shape[1]} or to auto")
             if len(array) != len(split.labels):
                 raise FeatureFileError(f"{label} has {len(array)} rows but lab_{name} has {len(split.labels)}")
             if not np.isfinite(array).all():

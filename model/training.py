@@ -25,7 +25,7 @@ from model.terms import OPTIMIZERS
 
 @dataclass
 class TrainConfig:
-    """Every field is set from params.yaml by `pipeline.train.train_config` (no defaults here:
+    """Every field is set from params.yaml by `pipeline.method_options.train_config` (no defaults here:
     params.yaml is the one source of truth)."""
 
     epochs: int

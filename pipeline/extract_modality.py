@@ -56,13 +56,11 @@ def progress_printer():
     return show
 
 
-def main() -> None:
+def main(args) -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
 
-    if len(sys.argv) != 2 or sys.argv[1] not in ("audio", "visual"):
-        raise StageError("usage: python -m pipeline.extract_modality audio|visual")
-    name = sys.argv[1]
+    name = args.modality
     params = load_params()
     out_dir = paths.EXTRACT / name
     clips = [c for c in read_manifest(paths.MANIFEST) if not c.skip_reason] if params["data"]["source"] == "videos" else []
@@ -96,4 +94,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data.source", "data.videos", "extract.backbone", "extract.vggish", "extract.inception",
+                     "extract.audio_frontend", "extract.shard_size", "extract.batch_size", "extract.engine", "extract.ray"),
+        arguments=[("modality", {"choices": ("audio", "visual"), "help": "which backbone's features to extract"})])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from extract.feature_store import import_community_file, validate, write_features
 from extract.synthetic import make_synthetic_features
 from pipeline import paths
-from pipeline.params import load_params
+from pipeline.params import feature_dims, load_params
 from pipeline.stage import StageError, run
 
 
@@ -53,8 +53,8 @@ def main() -> None:
         features = make_synthetic_features(
             sizes={"train": syn["n_train"], "val": syn["n_val"], "test": syn["n_test"]},
             n_classes=syn["n_classes"],
-            audio_dim=data["audio_dim"],
-            visual_dim=data["visual_dim"],
+            audio_dim=syn["audio_dim"],
+            visual_dim=syn["visual_dim"],
             latent_dim=syn["latent_dim"],
             class_separation=syn["class_separation"],
             clip_spread=syn["clip_spread"],
@@ -66,9 +66,9 @@ def main() -> None:
         features, skipped = video_features(params)
     else:
         features = import_community_file(
-            data["community_file"], data["val_fraction"], data["seed"], data["audio_dim"], data["visual_dim"]
+            data["community_file"], data["val_fraction"], data["seed"], *feature_dims(params)
         )
-    validate(features, data["source"], data["audio_dim"], data["visual_dim"])
+    validate(features, data["source"], *feature_dims(params))
     write_features(features, paths.FEATURES, data["seed"])
     write_skip_list(params["extract"]["skips"], skipped)
     if skipped:
@@ -78,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data", "synthetic", "extract.skips"))

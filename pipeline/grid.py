@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -110,11 +109,13 @@ def write_outputs(rows: list[dict], grid=GRID) -> None:
     print(f"grid: {len(rows)} points -> {paths.RESULTS / 'grid.csv'}, {paths.RESULTS / 'grid.png'}")
 
 
-def main() -> None:
-    if "--collect-only" not in sys.argv:
+def main(args) -> None:
+    if not args.collect_only:
         queue_and_run()
     write_outputs(collect())
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("model.alpha", "model.beta (each point sets them with -S; the rest of params.yaml as is)",),
+        arguments=[("--collect-only", {"action": "store_true",
+                                       "help": "do not queue or run: collect the finished experiments into the heatmap"})])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline import paths
-from pipeline.params import load_params
+from pipeline.params import feature_dims, load_params
 from pipeline.stage import run
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     from model.cca import LinearCCA
     from model.training import fused_embeddings
 
-    features = read_features(paths.FEATURES, params["data"]["audio_dim"], params["data"]["visual_dim"])
+    features = read_features(paths.FEATURES, *feature_dims(params))
     model = keras.saving.load_model(paths.MODEL)
     fusion = LinearCCA.load(paths.FUSION)
     parts = {"audio": [], "visual": [], "ids": [], "labels": [], "split": []}
@@ -79,4 +79,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data.source", "data.audio_dim", "data.visual_dim", "fusion.heads", "index"))

@@ -24,4 +24,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data.source", "data.videos", "data.split_fractions", "data.seed"))

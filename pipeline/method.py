@@ -8,55 +8,65 @@ Phase 1 opens only the train and validation splits: a method with a grid (params
 `tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
 results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
 results/tuning/eics.json, written by method@eics); Random has no knobs. Phase 2 opens the
-test split. One process per stage: the TensorFlow import (about 8 s here) is paid once.
+test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage: the TensorFlow import (about 8 s here) is paid once.
 """
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import numpy as np
 
 from pipeline import paths
-from pipeline.params import load_params
-from pipeline.stage import StageError, run
+from pipeline.params import feature_dims, load_params
+from pipeline.stage import run
 
 
-def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict]:
-    """(whose tuning the method runs at, that tuning summary); tunes `name` when it has a grid.
-    Sees the train and validation splits only."""
+def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict, list[float]]:
+    """(whose tuning the method runs at, that tuning summary, the seconds of each point it tuned);
+    tunes `name` when it has a grid. Sees the train and validation splits only."""
     from evaluate.tables import write_text_atomic
     from pipeline.tune import read_tuning, tune
     from pipeline.tuning_grid import tuned_as
 
     tuned = tuned_as(name, params)
     if tuned is None or tuned == name:
-        summary = tune(name, params, train, val, n_classes)
+        summary, seconds = tune(name, params, train, val, n_classes)
         write_text_atomic(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
-        return tuned, summary
-    return tuned, read_tuning(tuned)
+        return tuned, summary, seconds
+    return tuned, read_tuning(tuned), []
 
 
-def main() -> None:
+def main(args) -> None:
     from extract.feature_store import read_features
-    from model.baselines import METHODS
 
-    names = sys.argv[1:]
-    if not names or any(n not in METHODS for n in names):
-        raise StageError(f"usage: python -m pipeline.method NAME [NAME ...], with NAMEs from {', '.join(METHODS)}")
+    names = args.names
     params = load_params()
-    dims = params["data"]["audio_dim"], params["data"]["visual_dim"]
+    dims = feature_dims(params)
     seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
     chosen = [(name, *chosen_point(name, params, seen.splits["train"], seen.splits["val"], seen.n_classes))
               for name in names]
     test = read_features(paths.FEATURES, *dims, splits=("test",)).splits["test"]
-    for name, tuned, tuning in chosen:
-        run_seeds(name, tuned, tuning, params, seen, test)
+    for name, tuned, tuning, tuning_seconds in chosen:
+        fit_seconds = run_seeds(name, tuned, tuning, params, seen, test)
+        write_timing(name, tuning, tuning_seconds, fit_seconds)
 
 
-def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> None:
-    """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json."""
+def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_seconds: list[float]) -> None:
+    """results/timings/<name>.json: wall-clock seconds of every tuning point and every seed's fit.
+    Kept apart from the results, so a re-run that only takes another time changes no result file."""
+    from evaluate.tables import write_text_atomic
+
+    timing = {"method": name,
+              "tuning_seconds": [{"point": t["point"], "seconds": s} for t, s in zip(tuning["points"], tuning_seconds)],
+              "fit_seconds": fit_seconds, "fit_seconds_mean": float(np.mean(fit_seconds)),
+              "fit_seconds_std": float(np.std(fit_seconds, ddof=1)) if len(fit_seconds) > 1 else 0.0}
+    write_text_atomic(paths.TIMINGS / f"{name}.json", json.dumps(timing, indent=2) + "\n")
+
+
+def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> list[float]:
+    """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json;
+    returns each seed's fitting seconds."""
     from evaluate.metrics import retrieval_scores
     from evaluate.tables import write_text_atomic
     from model.baselines import fit_method
@@ -64,7 +74,7 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
 
     train, val = seen.splits["train"], seen.splits["val"]
     point = tuning["chosen"]
-    runs, curves = [], []
+    runs, curves, fit_seconds = [], [], []
     scopes = params["evaluate"]["scopes"]
     for seed in params["report"]["seeds"]:
         started = time.perf_counter()
@@ -76,17 +86,24 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
         scores = {"audio_to_visual": a2v.mean_average_precision, "visual_to_audio": v2a.mean_average_precision}
         scores["average"] = (scores["audio_to_visual"] + scores["visual_to_audio"]) / 2
         curves.append({"audio_to_visual": a2v.precision_at, "visual_to_audio": v2a.precision_at})
-        runs.append({"seed": seed, "train_seconds": round(seconds, 3), **scores,
+        fit_seconds.append(round(seconds, 3))
+        runs.append({"seed": seed, **scores,
                      "queries_left_out": a2v.queries_without_relevant + v2a.queries_without_relevant})
         print(f"{name} seed {seed}: average MAP {scores['average']:.4f} ({seconds:.1f} s)", flush=True)
     summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"], "runs": runs, "precision_at": {
         d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]} for d in ("audio_to_visual", "visual_to_audio")}}
-    for key in ("audio_to_visual", "visual_to_audio", "average", "train_seconds"):
+    for key in ("audio_to_visual", "visual_to_audio", "average"):
         values = np.array([r[key] for r in runs])
         summary[f"{key}_mean"] = float(values.mean())
         summary[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
     write_text_atomic(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+    return fit_seconds
 
 
 if __name__ == "__main__":
-    run(main)
+    from model.method_names import METHODS
+
+    run(main, reads=("data.audio_dim", "data.visual_dim", "data.source", "tuning.grids", "report.seeds",
+                     "evaluate.scopes", "model", "train", "fusion", "baselines"),
+        arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
+                              "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])

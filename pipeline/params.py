@@ -12,8 +12,16 @@ from pipeline.paths import PARAMS
 DATA_SOURCES = ("videos", "synthetic", "community")
 
 
+AUTO = "auto"  # data.audio_dim / data.visual_dim: take the size the features have
+
+
 class ParamsError(ValueError):
     """A params.yaml value that cannot be used."""
+
+
+def feature_dims(params: dict) -> tuple[int | None, int | None]:
+    """The (audio, visual) feature sizes params.yaml asserts; None where it says `auto` (read from the file)."""
+    return tuple(None if params["data"][key] == AUTO else params["data"][key] for key in ("audio_dim", "visual_dim"))
 
 
 def load_params(path: str | Path = PARAMS) -> dict:
@@ -94,8 +102,9 @@ def validate(params: dict) -> None:
     source = _choices(params, "data.source", DATA_SOURCES)
     _number(params, "data.val_fraction", 0, 1, low_open=True, high_open=True)
     _number(params, "data.seed", 0, integer=True)
-    _number(params, "data.audio_dim", 1, integer=True)
-    _number(params, "data.visual_dim", 1, integer=True)
+    for key in ("data.audio_dim", "data.visual_dim"):
+        if _get(params, key) != AUTO:
+            _number(params, key, 1, integer=True)
     if source == "community":
         path = _get(params, "data.community_file")
         if not isinstance(path, str) or not path:
@@ -104,8 +113,9 @@ def validate(params: dict) -> None:
         videos = _get(params, "data.videos")
         if not isinstance(videos, str) or not videos:
             raise ParamsError("params.yaml: data.videos must name a folder or a CSV of videos")
-        if _get(params, "data.visual_dim") != _get(params, "extract.pca_dim"):
-            raise ParamsError("params.yaml: data.visual_dim must equal extract.pca_dim when data.source is videos")
+        if _get(params, "data.visual_dim") not in (AUTO, _get(params, "extract.pca_dim")):
+            raise ParamsError(f"params.yaml: data.visual_dim is {_get(params, 'data.visual_dim')} but extract.pca_dim makes "
+                              f"{_get(params, 'extract.pca_dim')}-D visual features; set data.visual_dim to auto or to that size")
     fractions = _get(params, "data.split_fractions")
     if (not isinstance(fractions, list) or len(fractions) != 3 or not all(isinstance(f, (int, float)) and f > 0 for f in fractions)
             or abs(sum(fractions) - 1) > 1e-6):
@@ -136,6 +146,8 @@ def validate(params: dict) -> None:
     for knob in ("class_separation", "clip_spread", "nuisance", "noise"):
         _number(params, f"synthetic.{knob}", 0)
     _number(params, "synthetic.latent_dim", 1, integer=True)
+    _number(params, "synthetic.audio_dim", 1, integer=True)
+    _number(params, "synthetic.visual_dim", 1, integer=True)
 
     _widths(params, "model.audio_hidden")
     _widths(params, "model.visual_hidden")

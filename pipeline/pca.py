@@ -33,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data.source", "extract.pca_dim", "extract.pca_whiten"))

@@ -11,6 +11,22 @@ TABLE2 = ("random", "cca", "kcca", "dcca", "c_cca", "c_dcca", "ugach", "agah", "
 TABLE4 = ("random", "explicit_only", "implicit_only", "ex_im_share", "eics_no_cons", "eics_no_im_im", "eics_literal", "eics")
 
 
+def eics_point_note(results: dict, params: dict) -> str:
+    """Where EICS's tuned point (method@eics, the report's row) stands against params.yaml (what `train` fits)."""
+    if "eics" not in results:
+        return ""
+    point = results["eics"]["point"]
+    written = {knob: params["model"].get(knob, params["train"].get(knob)) for knob in point}
+    differs = {k: (v, written[k]) for k, v in point.items() if v != written[k]}
+    shown = ", ".join(f"{k} {v}" for k, v in point.items())
+    if not differs:
+        return f"EICS's tuned point ({shown}) is what params.yaml holds, so `train` fits the same settings.\n\n"
+    diff = "; ".join(f"{k}: tuned {tuned}, params.yaml {mine}" for k, (tuned, mine) in differs.items())
+    return (f"EICS's rows use its tuned point ({shown}). The model `train` fits, searched and evaluated in "
+            f"results/results.md, uses params.yaml, which differs here ({diff}); "
+            "`python -m pipeline.tune --adopt eics` writes the tuned point into params.yaml.\n\n")
+
+
 def main() -> None:
     from evaluate.report import map_table, time_table
     from evaluate.tables import write_text_atomic
@@ -21,6 +37,7 @@ def main() -> None:
     for path in sorted(paths.METHOD_RESULTS.glob("*.json")):
         summary = json.loads(path.read_text())
         results[summary["method"]] = summary
+    timings = {path.stem: json.loads(path.read_text()) for path in sorted(paths.TIMINGS.glob("*.json"))}
     paper = json.loads(paths.PAPER_RESULTS.read_text())
     features = read_features(paths.FEATURES)
     source, backbone, n_test = features.source, features.backbone, len(features.splits["test"])
@@ -36,12 +53,13 @@ def main() -> None:
         "grid (params `tuning.grids`) on the train split and ran its seeds at the point with the best validation MAP; "
         "the ablations run at EICS's point; the chosen points are in results/methods/<name>.json. "
         "Best of our column in bold; 'not run' marks methods without results in this run.\n\n"
+        + eics_point_note(results, params)
     )
     text = (
         header
         + "## Table 2: MAP of every method\n\n" + map_table(TABLE2, results, paper["table2"], compare)
         + "\n## Table 3: training time\n\n" + time_table([m for m in TABLE2 + TABLE4[1:-1] if m in results or m in paper["table3_minutes"]],
-                                                           results, paper["table3_minutes"])
+                                                           timings, paper["table3_minutes"])
         + "\n## Table 4: ablations\n\n" + map_table(TABLE4, results, paper["table4"], compare)
     )
     from evaluate.figures import precision_scope
@@ -55,4 +73,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("report", "model", "train", "tuning.grids.eics"))

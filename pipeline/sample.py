@@ -21,4 +21,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("data.source", "data.videos", "sample"))

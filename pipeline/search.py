@@ -17,15 +17,20 @@ from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 
-def parse_args(params: dict, argv=None) -> argparse.Namespace:
-    s = params["search"]
-    parser = argparse.ArgumentParser(prog="python -m pipeline.search", description=__doc__.split("\n\n")[0])
-    parser.add_argument("query", help="a video or audio file, or a clip id of the index")
-    parser.add_argument("--by", choices=("audio", "visual"), default=s["by"], help="the query's modality (default %(default)s)")
-    parser.add_argument("--top", type=int, default=s["top"], help="matches to show (default %(default)s)")
-    parser.add_argument("--gallery", choices=("test", "all"), default=s["gallery"],
-                        help="rank the test split or every clip of the index (default %(default)s)")
-    args = parser.parse_args(argv)
+ARGUMENTS = [
+    ("query", {"help": "a video or audio file, or a clip id of the index"}),
+    ("--by", {"choices": ("audio", "visual"), "help": "the query's modality (default: params.yaml search.by)"}),
+    ("--top", {"type": int, "help": "matches to show (default: params.yaml search.top)"}),
+    ("--gallery", {"choices": ("test", "all"), "help": "rank the test split or every clip of the index "
+                                                       "(default: params.yaml search.gallery)"}),
+]
+
+
+def with_defaults(args: argparse.Namespace, params: dict) -> argparse.Namespace:
+    """Options not given on the command line take params.yaml's `search` values."""
+    for key in ("by", "top", "gallery"):
+        if getattr(args, key) is None:
+            setattr(args, key, params["search"][key])
     if args.top < 1:
         raise StageError(f"--top must be at least 1, got {args.top}")
     return args
@@ -92,9 +97,9 @@ def page_name(query: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", Path(query).stem if Path(query).suffix else query) + ".html"
 
 
-def main(argv=None) -> None:
+def main(args: argparse.Namespace) -> None:
     params = load_params()
-    args = parse_args(params, argv)
+    args = with_defaults(args, params)
     from evaluate.retrieval_index import RetrievalIndexError, read_index
     from evaluate.retrieval_page import write_page
     from pipeline.retrieval import answer, index_clip
@@ -136,4 +141,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, reads=("search", "fusion.heads", "extract (to extract a new clip as the extract stages do)"), arguments=ARGUMENTS)

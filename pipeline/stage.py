@@ -8,6 +8,7 @@ came from. Set AVCMR_DEBUG=1 to get the full traceback as well.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import traceback
@@ -64,9 +65,35 @@ def exit_now() -> None:
     os._exit(0)
 
 
-def run(main) -> None:
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line (`error: <prog>: <what>`), exit code 2."""
+
+    def error(self, message: str):
+        print(f"error: {self.prog}: {one_line(message)} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def parse_cli(module: str, doc: str | None, reads: tuple[str, ...], arguments=(), argv=None) -> argparse.Namespace:
+    """The entry's arguments; `-h/--help` prints what the entry does, the params.yaml keys it
+    reads and its options, then exits 0 before anything is read or written."""
+    reads_text = ", ".join(reads) if reads else "nothing"
+    parser = OneLineParser(prog=f"python -m {module}", description=(doc or "").strip(),
+                           epilog=f"params.yaml read: {reads_text}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    for flags, options in arguments:
+        parser.add_argument(*([flags] if isinstance(flags, str) else flags), **options)
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
+def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
+    """Run a stage entry: parse its command line (see parse_cli), then main() -- or main(args)
+    when the entry takes arguments -- turning every failure into one line."""
+    module = main.__module__
+    if module == "__main__":
+        module = "pipeline." + Path(sys.argv[0]).stem
+    args = parse_cli(module, sys.modules[main.__module__].__doc__, reads, arguments)
     try:
-        main()
+        main(args) if arguments else main()
         exit_now()
     except KeyboardInterrupt:
         raise

@@ -71,7 +71,7 @@ def test_read_requires_a_val_split(tmp_path):
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda f: f.__setitem__("bad", 0) or _replace(f, "audio_train", np.ones((100, 64), np.float32)), "64 dimensions, expected 128"),
+        (lambda f: f.__setitem__("bad", 0) or _replace(f, "audio_train", np.ones((100, 64), np.float32)), "64 dimensions, but data.audio_dim in params.yaml says 128"),
         (lambda f: _replace(f, "visual_test", np.full((40, 1024), np.nan, np.float32)), "NaN"),
         (lambda f: _replace(f, "lab_test", np.arange(40) - 1), "negative label"),
         (lambda f: _replace(f, "visual_train", np.ones((99, 1024), np.float32)), "99 rows"),

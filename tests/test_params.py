@@ -103,7 +103,7 @@ def test_nan_feature_file_stops_the_train_stage(tmp_path):
     from extract.synthetic import make_synthetic_features
 
     features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2,
-                                       visual_dim=DEFAULTS["data"]["visual_dim"])
+                                       visual_dim=DEFAULTS["extract"]["pca_dim"])
     write_features(features, tmp_path / "data" / "features.h5", seed=0)
     import h5py
 

@@ -22,7 +22,7 @@ def sh(cmd, cwd, env):
 def project(tmp_path_factory):
     work = tmp_path_factory.mktemp("project")
     env = make_project(work, {
-        "data": {"source": "synthetic", "visual_dim": 1024},
+        "data": {"source": "synthetic"},
         "sample": {"classes": 2, "clips_per_class": 3},
         "synthetic": {"n_train": 300, "n_val": 100, "n_test": 150, "n_classes": 4},
         "model": {"audio_hidden": [32], "visual_hidden": [32]},
@@ -42,12 +42,19 @@ def test_repro_writes_metrics_and_table(project):
     assert 0 < metrics["map_audio_to_visual"] <= 1 and 0 < metrics["map_visual_to_audio"] <= 1
     assert metrics["map_average"] == pytest.approx((metrics["map_audio_to_visual"] + metrics["map_visual_to_audio"]) / 2)
     assert set(metrics["ap_per_class"]["audio_to_visual"]) == {f"class_{i}" for i in range(4)}
-    assert metrics["train_seconds"] > 0
-    # the trained model (what index and search use) is EICS at the point method@eics chose
-    chosen = json.loads((work / "results/tuning/eics.json").read_text())["chosen"]
-    assert json.loads((work / "models/train_summary.json").read_text())["tuned_point"] == chosen == {"learning_rate": 1.0e-3}
+    # the trained model (what index, evaluate and search use) is EICS at params.yaml's values, all recorded
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    summary = json.loads((work / "models/train_summary.json").read_text())
+    assert summary["trained_with"] == {section: params[section] for section in ("model", "train", "fusion")}
+    assert json.loads((work / "models/train_timing.json").read_text())["train_seconds"] > 0
     table = (work / "results/results.md").read_text()
     assert "| EICS (ours) |" in table and "backbone" in table
+    assert f"alpha (L_dis weight) {params['model']['alpha']}, beta (L_cons weight) {params['model']['beta']}" in table
+    # outputs that other stages read hold no wall-clock seconds; those are in results/timings
+    for name in RUN:
+        assert "seconds" not in (work / f"results/tuning/{name}.json").read_text()
+        assert "seconds" not in (work / f"results/methods/{name}.json").read_text()
+        assert len(json.loads((work / f"results/timings/{name}.json").read_text())["fit_seconds"]) == 1
     assert (work / "results/precision_scope.csv").read_text().startswith("scope,audio_to_visual,visual_to_audio")
     assert (work / "dvclive/metrics.json").is_file()
     report = (work / "results/report.md").read_text()
@@ -65,6 +72,34 @@ def test_second_repro_does_nothing(project):
     assert "up to date" in again.stdout
 
 
+def test_a_method_rerun_that_reaches_the_same_point_leaves_the_rest_cached(project):
+    work, env = project
+    tuning = (work / "results/tuning/eics.json").read_bytes()
+    scores = (work / "results/methods/eics.json").read_bytes()
+    rerun = sh("dvc repro -f -s method@eics", work, env)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "Running stage 'method@eics'" in rerun.stdout
+    # only the timing file may differ, so `ablations` (which reads the tuning file) and train stay cached
+    assert (work / "results/tuning/eics.json").read_bytes() == tuning
+    assert (work / "results/methods/eics.json").read_bytes() == scores
+    assert json.loads(sh("dvc status --json train index evaluate", work, env).stdout) == {}
+
+
+def test_an_alpha_sweep_point_retrains_and_changes_the_model(project):
+    """`dvc exp run evaluate -S model.alpha=...` runs train, index and evaluate only, and the model changes."""
+    work, env = project
+    before = json.loads((work / "models/train_summary.json").read_text())
+    run = sh("dvc exp run evaluate -S model.alpha=0.0", work, env)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    ran = {line.split("'")[1] for line in run.stdout.splitlines() if line.startswith("Running stage '")}
+    assert ran == {"train", "index", "evaluate"}, run.stdout
+    after = json.loads((work / "models/train_summary.json").read_text())
+    assert after["trained_with"]["model"]["alpha"] == 0.0
+    assert after["val_map_average"] != before["val_map_average"] or after["best_epoch"] != before["best_epoch"]
+    assert "alpha (L_dis weight) 0.0" in (work / "results/results.md").read_text()
+    sh("git checkout -- . && dvc checkout -q", work, env)
+
+
 def test_changing_alpha_invalidates_only_the_eics_family(project):
     work, env = project
     params = yaml.safe_load((work / "params.yaml").read_text())
@@ -75,7 +110,7 @@ def test_changing_alpha_invalidates_only_the_eics_family(project):
     finally:
         sh("git checkout params.yaml", work, env)
     unchanged = set(json.loads(sh("dvc status --json", work, env).stdout))  # stages never run here are listed too
-    # evaluate and report follow from their deps, so `dvc status` does not list them
-    expected = {"train", "method@eics", "method@eics_literal", "ablations"}
+    # evaluate follows from its deps, so `dvc status` does not list it; report states EICS's tuned point against params
+    expected = {"train", "method@eics", "method@eics_literal", "ablations", "report"}
     assert changed - unchanged == expected - unchanged, (changed - unchanged) ^ (expected - unchanged)
     assert not {s for s in changed - unchanged if s.split("@")[-1] in ("cca", "random")}

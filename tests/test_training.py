@@ -10,7 +10,7 @@ from dataclasses import replace
 from evaluate.metrics import bidirectional_map
 from model.training import fused_embeddings, seed_everything, train_eics
 from pipeline.params import load_params
-from pipeline.train import train_config
+from pipeline.method_options import train_config
 
 N_CLASSES = 4
 

@@ -1,6 +1,6 @@
+import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import h5py
@@ -59,8 +59,7 @@ def test_method_stage_tunes_before_it_opens_the_test_split(tmp_path, monkeypatch
 
     monkeypatch.setattr(h5py.File, "__getitem__", recording)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["method", "c_cca"])
-    method.main()
+    method.main(argparse.Namespace(names=["c_cca"]))
     summary = json.loads(choice.read_text())
     assert summary["budget"] == 4 and summary["chosen"] in [p["point"] for p in summary["points"]]
     assert summary["chosen_val_map_average"] == max(p["val_map_average"] for p in summary["points"])
