@@ -71,6 +71,12 @@ class RetrievalScores:
     def queries_without_relevant(self) -> int:
         return int(np.isnan(self.average_precision).sum())
 
+    @property
+    def class_averaged_map(self) -> float:
+        """Class-averaged mAP: the mean AP of each query class, then the mean over classes (the
+        second definition in use; with unbalanced classes it differs from the per-query MAP)."""
+        return float(np.mean(list(self.ap_per_class().values())))
+
     def ap_per_class(self) -> dict[int, float]:
         """Mean AP of the queries of each class present among the queries."""
         out = {}

@@ -6,7 +6,7 @@ DISPLAY = {
     "ugach": "UGACH", "agah": "AGAH", "ucal": "UCAL", "acmr": "ACMR", "dscmr": "DSCMR", "tnn_c_cca": "TNN-C-CCA",
     "eics": "EICS (ours)", "explicit_only": "Explicit-space", "implicit_only": "Implicit-space",
     "ex_im_share": "Ex-Im-share", "eics_no_cons": "EICS without L_cons", "eics_no_im_im": "EICS without im-im term",
-    "eics_literal": "EICS (literal losses)",
+    "eics_literal": "EICS (literal losses)", "dclma": "DCLMA",
 }
 DIRECTIONS = ("audio_to_visual", "visual_to_audio", "average")
 
@@ -16,26 +16,112 @@ def _cell(mean, std, bold):
     return f"**{text}**" if bold else text
 
 
-def _best(results, methods, key):
-    values = [results[m][f"{key}_mean"] for m in methods if m in results]
-    return max(values) if values else None
+def per_clip(result: dict):
+    """A method's per-clip average AP (both directions, mean over seeds), or None for an older result."""
+    from evaluate.significance import per_clip_ap
+
+    q = result.get("per_query_ap")
+    if not q:
+        return None
+    to_array = lambda values: [float("nan") if v is None else v for v in values]  # noqa: E731
+    return per_clip_ap(to_array(q["audio_to_visual"]), to_array(q["visual_to_audio"]))
 
 
-def map_table(methods, results: dict, paper: dict, dataset: str) -> str:
-    """Rows: methods. Columns: our A→V, V→A, Avg. (mean ± std), then the paper's three on `dataset`."""
-    best = {k: _best(results, methods, k) for k in DIRECTIONS}
+def comparisons(methods, results: dict, against: str | None = None) -> tuple[str | None, dict]:
+    """(the reference method, {method: PairedComparison of reference minus method}); the reference is
+    `against` or the method with the highest average MAP."""
+    from evaluate.significance import paired_test
+
+    ran = [m for m in methods if m in results and per_clip(results[m]) is not None]
+    if not ran:
+        return None, {}
+    ref = against if against in ran else max(ran, key=lambda m: results[m]["average_mean"])
+    base = per_clip(results[ref])
+    return ref, {m: paired_test(base, per_clip(results[m])) for m in ran if m != ref}
+
+
+def p_text(test) -> str:
+    return f"{test.p_value:.3g} (Δ {-test.difference:+.3f}, 95 % CI {-test.high:+.3f} … {-test.low:+.3f})"
+
+
+def map_table(methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5, 10), against: str | None = None) -> str:
+    """Rows: methods. Columns: our A→V, V→A, Avg. (per-query MAP, mean ± std over seeds), class-averaged MAP,
+    R@k, the p-value of the paired test against the reference (the best average MAP, or `against`), then the
+    paper's three numbers on `dataset`. Bold: not significantly worse than the table's best average MAP at
+    0.05 (tied for best), whatever `against` is."""
+    best, against_best = comparisons(methods, results)
+    ref, tests = comparisons(methods, results, against) if against else (best, against_best)
+    best_name = DISPLAY.get(ref, ref) if ref else "the best"
     lines = [
-        f"| Method | A→V (ours) | V→A (ours) | Avg. (ours) | A→V (paper, {dataset}) | V→A (paper) | Avg. (paper) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| Method | A→V (ours) | V→A (ours) | Avg. (ours) | Class-averaged MAP (ours) | "
+        + " | ".join(f"R@{k}" for k in recall_ks)
+        + f" | p-value vs {best_name} | A→V (paper, {dataset}) | V→A (paper) | Avg. (paper) |",
+        "|---|" + "---:|" * (8 + len(recall_ks)),
     ]
     for m in methods:
-        ours = (
-            [_cell(results[m][f"{k}_mean"], results[m][f"{k}_std"], results[m][f"{k}_mean"] == best[k]) for k in DIRECTIONS]
-            if m in results else ["not run"] * 3
-        )
+        if m in results:
+            r = results[m]
+            test = tests.get(m)
+            tied = m == best or (m in against_best and against_best[m].p_value >= 0.05)
+            ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], tied) for k in DIRECTIONS]
+            ours.append(_cell(r["class_averaged_map_average_mean"], r["class_averaged_map_average_std"], tied)
+                        if "class_averaged_map_average_mean" in r else "–")
+            ours += [f"{r[f'recall_at_{k}_average_mean']:.3f}" if f"recall_at_{k}_average_mean" in r else "–"
+                     for k in recall_ks]
+            ours.append("reference" if m == ref else p_text(test) if test else "–")
+        else:
+            ours = ["not run"] * (5 + len(recall_ks))
         theirs = [f"{x:.3f}" for x in paper[m][dataset]] if m in paper else ["–"] * 3
         lines.append(f"| {DISPLAY.get(m, m)} | " + " | ".join(ours + theirs) + " |")
     return "\n".join(lines) + "\n"
+
+
+# The paper's claims about EICS's parts (section 5.2 and Table 4), as (text, method, direction):
+# direction +1: the paper says EICS beats the method; -1: the method beats the others named.
+CLAIMS = (
+    ("Explicit-space (correlation loss only) is below EICS", "explicit_only"),
+    ("Implicit-space (label loss only) is below EICS", "implicit_only"),
+    ("Ex-Im-share (one trunk per modality for both spaces) is below EICS", "ex_im_share"),
+    ("L_cons contributes: EICS without L_cons is below EICS", "eics_no_cons"),
+    ("The implicit audio-visual term of L_cons contributes: EICS without it is below EICS", "eics_no_im_im"),
+)
+UNSUPERVISED = ("cca", "kcca", "ugach", "ucal")
+
+
+def verdict(test) -> str:
+    """Reproduced when EICS is significantly above the method (difference reference - method > 0)."""
+    if test.p_value < 0.05 and test.difference > 0:
+        return f"reproduced (EICS higher by {test.difference:.3f}, p = {test.p_value:.3g})"
+    if test.p_value < 0.05:
+        return f"not reproduced: the variant is higher by {-test.difference:.3f} (p = {test.p_value:.3g})"
+    return f"not reproduced: no significant difference (Δ {test.difference:+.3f}, p = {test.p_value:.3g})"
+
+
+def claims_lines(results: dict) -> str:
+    """One line per claim of the paper, with our verdict from the paired test on this run's test split."""
+    from evaluate.significance import paired_test
+
+    lines = []
+    if per_clip(results.get("eics", {})) is not None:
+        eics = per_clip(results["eics"])
+        for text, method in CLAIMS:
+            if per_clip(results.get(method, {})) is not None:
+                lines.append(f"- {text}: {verdict(paired_test(eics, per_clip(results[method])))}.")
+    explicit = per_clip(results.get("explicit_only", {}))
+    if explicit is not None:
+        others = [m for m in UNSUPERVISED if per_clip(results.get(m, {})) is not None]
+        if others:
+            tests = {m: paired_test(explicit, per_clip(results[m])) for m in others}
+            beaten = [m for m, t in tests.items() if t.p_value < 0.05 and t.difference > 0]
+            worst = max(tests.values(), key=lambda t: t.p_value)
+            state = ("reproduced" if len(beaten) == len(others) else
+                     f"not reproduced: significantly above {len(beaten)} of {len(others)}")
+            lines.append(f"- Explicit-space beats the unsupervised methods ({', '.join(DISPLAY[m] for m in others)}): "
+                         f"{state} (largest p = {worst.p_value:.3g}).")
+    if not lines:
+        return ""
+    return "\nThe paper's claims about EICS's parts, checked on this test split (paired test against EICS):\n\n" + \
+        "\n".join(lines) + "\n"
 
 
 def time_table(methods, timings: dict, paper_minutes: dict) -> str:

@@ -67,6 +67,35 @@ def retrieval_page(params: dict) -> tuple[str, float]:
     return str(paths.RETRIEVAL_PAGE), float(np.mean(hits)) if hits else float("nan")
 
 
+SIGNIFICANCE_NOTE = ("p-value: paired sign-flip permutation test of the per-clip average AP against the row with the "
+                     "highest average MAP, on the same test queries; bold: not significantly worse than it at 0.05 "
+                     "(so every bold row is tied for best).")
+
+
+def comparison_table(rows: dict, recall_ks) -> str:
+    """Markdown rows of TestScores with significance against the best average MAP (bold = tied for best)."""
+    from evaluate.significance import paired_test, per_clip_ap
+    from evaluate.tables import markdown_table
+
+    numbers = {name: scores.numbers() for name, scores in rows.items()}
+    clips = {name: per_clip_ap(s.directions["audio_to_visual"].average_precision,
+                               s.directions["visual_to_audio"].average_precision) for name, s in rows.items()}
+    best = max(numbers, key=lambda n: numbers[n]["map_average"])
+    table = []
+    for name, n in numbers.items():
+        test = None if name == best else paired_test(clips[best], clips[name])
+        tied = test is None or test.p_value >= 0.05
+        cells = [n["map_audio_to_visual"], n["map_visual_to_audio"], n["map_average"], n["class_averaged_map_average"]]
+        cells += [n[f"recall_at_{k}_average"] for k in recall_ks]
+        text = [f"**{c:.4f}**" if tied else f"{c:.4f}" for c in cells]
+        text.append("best" if test is None else f"{test.p_value:.3g} (Δ {test.difference:+.4f}, 95 % CI "
+                                                  f"{test.low:+.4f} … {test.high:+.4f})")
+        table.append([name, *text])
+    header = ["Method", "A→V", "V→A", "Avg. MAP", "Class-averaged MAP", *[f"R@{k}" for k in recall_ks],
+              "p-value vs best"]
+    return markdown_table(header, table)
+
+
 def trained_with_line(summary: dict) -> str:
     """One sentence naming the settings the evaluated model was trained with (models/train_summary.json)."""
     m, t = summary["trained_with"]["model"], summary["trained_with"]["train"]
@@ -79,8 +108,8 @@ def main() -> None:
     params = load_params()
     import keras
 
-    from evaluate.metrics import bidirectional_map, retrieval_scores
-    from evaluate.tables import markdown_table, write_csv, write_text_atomic
+    from evaluate.scores import score_test
+    from evaluate.tables import write_csv, write_text_atomic
     from extract.feature_store import read_features
     from model.baselines import fit_method
     from model.cca import LinearCCA
@@ -93,18 +122,13 @@ def main() -> None:
     fusion = LinearCCA.load(paths.FUSION)
     summary = json.loads(paths.TRAIN_SUMMARY.read_text())
     audio, visual = fused_embeddings(model, fusion, test.audio, test.visual, params["fusion"]["heads"])
-    scopes = params["evaluate"]["scopes"]
-    directions = {
-        "audio_to_visual": retrieval_scores(audio, visual, test.labels, test.labels, scopes),
-        "visual_to_audio": retrieval_scores(visual, audio, test.labels, test.labels, scopes),
-    }
-    maps = {name: s.mean_average_precision for name, s in directions.items()}
+    e = params["evaluate"]
+    eics = score_test(audio, visual, test.labels, e["scopes"], e["recall_ks"])
+    directions = eics.directions
     per_class = {name: s.ap_per_class() for name, s in directions.items()}
     names = features.class_names
     metrics = {
-        "map_audio_to_visual": maps["audio_to_visual"],
-        "map_visual_to_audio": maps["visual_to_audio"],
-        "map_average": (maps["audio_to_visual"] + maps["visual_to_audio"]) / 2,
+        **eics.numbers(),
         "best_epoch": summary["best_epoch"],
         "n_test": len(test),
         "queries_left_out": {name: s.queries_without_relevant for name, s in directions.items()},
@@ -112,34 +136,37 @@ def main() -> None:
     }
     kept_scopes = list(directions["audio_to_visual"].precision_at)
     write_csv(paths.PRECISION_SCOPE, ["scope", "audio_to_visual", "visual_to_audio"],
-              [[k, directions["audio_to_visual"].precision_at[k], directions["visual_to_audio"].precision_at[k]] for k in kept_scopes])
+              [[k, directions["audio_to_visual"].precision_at[k], directions["visual_to_audio"].precision_at[k]]
+               for k in kept_scopes])
     write_csv(paths.AP_PER_CLASS, ["class", "audio_to_visual", "visual_to_audio"],
-              [[names[c], per_class["audio_to_visual"].get(c, ""), per_class["visual_to_audio"].get(c, "")] for c in range(len(names))])
+              [[names[c], per_class["audio_to_visual"].get(c, ""), per_class["visual_to_audio"].get(c, "")]
+               for c in range(len(names))])
     header = (
         f"Dataset source: {features.source}; backbone: {features.backbone}; test clips: {len(test)}; "
         f"classes: {features.n_classes}. {trained_with_line(summary)} Tie-aware MAP over the full ranking (MAP@all), "
         f"cosine similarity on the fused {audio.shape[1]}-D CCA space; epoch {summary['best_epoch']} of "
-        f"{summary['epochs']} chosen on validation MAP ({summary['val_map_average']:.4f}).\n\n"
+        f"{summary['epochs']} chosen on validation MAP ({summary['val_map_average']:.4f}). "
+        "Columns: per-query MAP (mean AP over queries; the headline), class-averaged MAP (mean over classes of the "
+        "classes' mean AP) and R@k (share of queries with a relevant item in their top k), the last two as the mean "
+        f"of both directions. {SIGNIFICANCE_NOTE}\n\n"
     )
     # Reference row: closed-form linear CCA on the raw features (fitted on train, same metric).
-    cca = fit_method("cca", features.splits["train"], features.splits["val"], features.n_classes, 0,
-                     **method_options("cca", params))
-    cca_maps = bidirectional_map(cca.embed_audio(test.audio), cca.embed_visual(test.visual), test.labels)
-    metrics["linear_cca_map_average"] = cca_maps["average"]
+    cca_embedder = fit_method("cca", features.splits["train"], features.splits["val"], features.n_classes, 0,
+                              **method_options("cca", params))
+    cca = score_test(cca_embedder.embed_audio(test.audio), cca_embedder.embed_visual(test.visual), test.labels,
+                     e["scopes"], e["recall_ks"])
+    rows = {"EICS (ours)": eics, "Linear CCA (reference)": cca}
+    metrics["linear_cca"] = {k: v for k, v in cca.numbers().items() if k.endswith("_average")}
     write_text_atomic(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
-    table = markdown_table(
-        ["Method", "A→V", "V→A", "Avg."],
-        [["EICS (ours)", metrics["map_audio_to_visual"], metrics["map_visual_to_audio"], metrics["map_average"]],
-         ["Linear CCA (reference)", cca_maps["audio_to_visual"], cca_maps["visual_to_audio"], cca_maps["average"]]],
-        bold_best=True,
-    )
+    table = comparison_table(rows, e["recall_ks"])
     figures = draw_figures(directions, per_class, names, audio, visual, test.labels)
     page, hit_rate = retrieval_page(params)
     links = "\n" + " · ".join([f"[{name}](figures/{file.name})" for name, file in figures.items()]
                               + [f"[retrieval examples]({paths.RETRIEVAL_PAGE.name})"]) + "\n"
     write_text_atomic(paths.TABLE, header + table + links)
     print(f"evaluate: {page}: {hit_rate:.0%} of the shown matches share the query's class")
-    print(f"evaluate: MAP A→V {maps['audio_to_visual']:.4f}, V→A {maps['visual_to_audio']:.4f}, average {metrics['map_average']:.4f}")
+    print(f"evaluate: MAP A→V {metrics['map_audio_to_visual']:.4f}, V→A {metrics['map_visual_to_audio']:.4f}, "
+          f"average {metrics['map_average']:.4f}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,20 @@
 """The paper's alpha/beta grid (Fig. 7) as DVC experiments: `python -m pipeline.grid`.
 
-Queues alpha, beta in {0, 0.001, 0.01, 0.1, 1} with `dvc exp run --queue -S ...` (target
-`evaluate`, so only train and evaluate run for each point), runs the queue, then reads
-`dvc exp show --json` and writes results/grid.csv and results/grid.png. Every grid point
-keeps the epoch with the best validation MAP; the ranking and the heatmap use validation
-MAP (average of both directions) only, and say so. The test MAP is shown for one point:
-the one validation picks.
+Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one experiment,
+`dvc exp run --temp train -S model.alpha=... -S model.beta=...`: one EICS fit at params.yaml's
+other values, in a temporary copy (the workspace is left as it is), keeping the epoch with the
+best validation MAP (models/train_summary.json). The ranking and the heatmap use that
+validation MAP (average of both directions) only, and say so. The point validation picks then
+runs to `evaluate` as one more experiment (its fit comes from DVC's run cache) for its test
+MAP, the only test number shown. Writes results/grid.csv and results/grid.png;
+`--collect-only` redraws them from the experiments already run.
 """
 from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
-import time
 
 import numpy as np
 
@@ -30,16 +32,20 @@ def sh(*args: str) -> str:
     return result.stdout
 
 
-def queue_and_run(grid=GRID) -> None:
-    for alpha in grid:
-        for beta in grid:
-            sh("dvc", "exp", "run", "--queue", "evaluate", "-S", f"model.alpha={alpha}", "-S", f"model.beta={beta}")
-    sh("dvc", "queue", "start", "-j", "1")
-    while True:
-        status = sh("dvc", "queue", "status")
-        if "Queued" not in status and "Running" not in status:
-            break
-        time.sleep(10)
+def run_point(target: str, alpha: float, beta: float) -> str:
+    """Run one experiment in a temporary copy; returns its name."""
+    out = sh("dvc", "exp", "run", "--temp", target, "-S", f"model.alpha={alpha}", "-S", f"model.beta={beta}")
+    found = re.search(r"Ran experiment\(s\):\s*(\S+)", out)
+    if not found:
+        raise StageError(f"could not read the experiment name from dvc's output: {out.strip().splitlines()[-1:]}")
+    return found.group(1)
+
+
+def run_grid(grid=GRID) -> None:
+    for i, alpha in enumerate(grid):
+        for j, beta in enumerate(grid):
+            name = run_point("train", alpha, beta)
+            print(f"grid: point {i * len(grid) + j + 1}/{len(grid) ** 2} alpha {alpha}, beta {beta}: {name}", flush=True)
 
 
 def experiments(show: list) -> list[dict]:
@@ -56,15 +62,20 @@ def experiments(show: list) -> list[dict]:
     return found
 
 
-def collect(grid=GRID) -> list[dict]:
-    rows = {}
+def collect(grid=GRID, tested: str | None = None) -> list[dict]:
+    """One row per grid point with its validation MAP (from an experiment whose train stage fitted
+    that point: train_summary's trained_with matches its params); the test MAP of experiment `tested`."""
+    rows, test_map = {}, {}
     for exp in experiments(json.loads(sh("dvc", "exp", "show", "--json"))):
         key = (float(exp["params"]["model"]["alpha"]), float(exp["params"]["model"]["beta"]))
-        test = exp["metrics"].get(str(paths.METRICS), {}).get("map_average")
-        val = exp["metrics"].get(str(paths.TRAIN_SUMMARY), {}).get("val_map_average")
-        if key[0] in grid and key[1] in grid and test is not None:
-            rows[key] = {"alpha": key[0], "beta": key[1], "val_map_average": val, "test_map_average": test, "experiment": exp["name"]}
-    return [rows[k] for k in sorted(rows)]
+        summary = exp["metrics"].get(str(paths.TRAIN_SUMMARY), {})
+        fitted = summary.get("trained_with", {}).get("model", {})
+        if key[0] in grid and key[1] in grid and (fitted.get("alpha"), fitted.get("beta")) == key:
+            rows[key] = {"alpha": key[0], "beta": key[1], "val_map_average": summary["val_map_average"],
+                         "experiment": exp["name"]}
+        if tested and exp["name"] == tested:
+            test_map[key] = exp["metrics"].get(str(paths.METRICS), {}).get("map_average")
+    return [{**rows[k], "test_map_average": test_map.get(k)} for k in sorted(rows)]
 
 
 def pick_on_validation(rows: list[dict]) -> list[dict]:
@@ -73,7 +84,19 @@ def pick_on_validation(rows: list[dict]) -> list[dict]:
     return [{**r, "rank": i + 1, "test_map_average": r["test_map_average"] if i == 0 else ""} for i, r in enumerate(ranked)]
 
 
-def write_outputs(rows: list[dict], grid=GRID) -> None:
+def setting_line() -> str:
+    """The data, backbones and the fixed knobs behind every point of the grid."""
+    from extract.feature_store import read_features
+    from pipeline.params import load_params
+
+    features = read_features(paths.FEATURES, splits=("train",))
+    t, m = load_params()["train"], load_params()["model"]
+    return (f"{features.source} data, backbone: {features.backbone}\n"
+            f"other knobs as params.yaml: {m['loss_form']} losses, weight decay {t['weight_decay']}, "
+            f"learning rate {t['learning_rate']}, seed {t['seed']}")
+
+
+def write_outputs(rows: list[dict], setting: str, grid=GRID) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,9 +124,11 @@ def write_outputs(rows: list[dict], grid=GRID) -> None:
                 ax.text(j, i, f"{table[i, j]:.3f}", ha="center", va="center", fontsize=7, color="white")
     ax.add_patch(plt.Rectangle((grid.index(best["beta"]) - 0.5, grid.index(best["alpha"]) - 0.5), 1, 1,
                                fill=False, edgecolor="red", linewidth=2))
-    ax.set_title("average MAP on the VALIDATION split (epoch chosen on validation)\n"
-                 f"red: the point validation picks (alpha {best['alpha']}, beta {best['beta']}); "
-                 f"its test MAP: {best['test_map_average']:.3f}", fontsize=9)
+    tested = best["test_map_average"]
+    tested = f"{tested:.3f}" if isinstance(tested, float) else "not run (--collect-only)"
+    ax.set_title("EICS average MAP on the VALIDATION split (epoch chosen on validation)\n"
+                 f"red: the point validation picks (alpha {best['alpha']}, beta {best['beta']}); its test MAP: {tested}\n"
+                 + setting, fontsize=7)
     fig.colorbar(image)
     fig.savefig(paths.RESULTS / "grid.png", dpi=110, bbox_inches="tight")
     print(f"grid: {len(rows)} points -> {paths.RESULTS / 'grid.csv'}, {paths.RESULTS / 'grid.png'}")
@@ -111,8 +136,16 @@ def write_outputs(rows: list[dict], grid=GRID) -> None:
 
 def main(args) -> None:
     if not args.collect_only:
-        queue_and_run()
-    write_outputs(collect())
+        run_grid()
+    rows = collect()
+    if not rows:
+        raise StageError("no grid experiments found; run `python -m pipeline.grid` without --collect-only")
+    if not args.collect_only:
+        best = pick_on_validation(rows)[0]
+        name = run_point("evaluate", best["alpha"], best["beta"])
+        print(f"grid: validation picks alpha {best['alpha']}, beta {best['beta']}; its test MAP: experiment {name}")
+        rows = collect(tested=name)
+    write_outputs(rows, setting_line())
 
 
 if __name__ == "__main__":

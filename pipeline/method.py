@@ -67,35 +67,40 @@ def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_secon
 def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> list[float]:
     """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json;
     returns each seed's fitting seconds."""
-    from evaluate.metrics import retrieval_scores
+    from evaluate.scores import DIRECTIONS, rounded, score_test
     from evaluate.tables import write_text_atomic
     from model.baselines import fit_method
     from pipeline.method_options import method_options
 
     train, val = seen.splits["train"], seen.splits["val"]
     point = tuning["chosen"]
-    runs, curves, fit_seconds = [], [], []
-    scopes = params["evaluate"]["scopes"]
+    runs, curves, per_query, fit_seconds = [], [], [], []
+    e = params["evaluate"]
     for seed in params["report"]["seeds"]:
         started = time.perf_counter()
         embedder = fit_method(name, train, val, seen.n_classes, seed, **method_options(name, params, point))
         seconds = time.perf_counter() - started
-        a, v = embedder.embed_audio(test.audio), embedder.embed_visual(test.visual)
-        a2v = retrieval_scores(a, v, test.labels, test.labels, scopes)
-        v2a = retrieval_scores(v, a, test.labels, test.labels, scopes)
-        scores = {"audio_to_visual": a2v.mean_average_precision, "visual_to_audio": v2a.mean_average_precision}
-        scores["average"] = (scores["audio_to_visual"] + scores["visual_to_audio"]) / 2
-        curves.append({"audio_to_visual": a2v.precision_at, "visual_to_audio": v2a.precision_at})
+        scored = score_test(embedder.embed_audio(test.audio), embedder.embed_visual(test.visual), test.labels,
+                            e["scopes"], e["recall_ks"])
+        numbers = scored.numbers()
+        curves.append({d: scored.directions[d].precision_at for d in DIRECTIONS})
+        per_query.append({d: scored.directions[d].average_precision for d in DIRECTIONS})
         fit_seconds.append(round(seconds, 3))
-        runs.append({"seed": seed, **scores,
-                     "queries_left_out": a2v.queries_without_relevant + v2a.queries_without_relevant})
-        print(f"{name} seed {seed}: average MAP {scores['average']:.4f} ({seconds:.1f} s)", flush=True)
-    summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"], "runs": runs, "precision_at": {
-        d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]} for d in ("audio_to_visual", "visual_to_audio")}}
-    for key in ("audio_to_visual", "visual_to_audio", "average"):
+        runs.append({"seed": seed, **{d: numbers[f"map_{d}"] for d in DIRECTIONS}, "average": numbers["map_average"],
+                     **{k: v for k, v in numbers.items() if not k.startswith("map_")},
+                     "queries_left_out": sum(scored.directions[d].queries_without_relevant for d in DIRECTIONS)})
+        print(f"{name} seed {seed}: average MAP {numbers['map_average']:.4f} ({seconds:.1f} s)", flush=True)
+    summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"], "runs": runs,
+               "precision_at": {d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]}
+                                for d in DIRECTIONS}}
+    numeric = [k for k in runs[0] if k not in ("seed", "queries_left_out")]
+    for key in numeric:
         values = np.array([r[key] for r in runs])
         summary[f"{key}_mean"] = float(values.mean())
         summary[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    # per test clip (in the feature file's order), its AP as a query in each direction, mean over seeds:
+    # what the report's paired significance tests compare across methods
+    summary["per_query_ap"] = {d: rounded(np.mean([q[d] for q in per_query], axis=0)) for d in DIRECTIONS}
     write_text_atomic(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
     return fit_seconds
 
@@ -104,6 +109,6 @@ if __name__ == "__main__":
     from model.method_names import METHODS
 
     run(main, reads=("data.audio_dim", "data.visual_dim", "data.source", "tuning.grids", "report.seeds",
-                     "evaluate.scopes", "model", "train", "fusion", "baselines"),
+                     "evaluate.scopes", "evaluate.recall_ks", "model", "train", "fusion", "baselines"),
         arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
                               "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])

@@ -211,6 +211,9 @@ def validate(params: dict) -> None:
     _number(params, "search.top", 1, integer=True)
     _choices(params, "search.gallery", ("all", "test"))
     _number(params, "search.excerpt_seconds", 0.5, 30)
+    ks = _get(params, "evaluate.recall_ks")
+    if not isinstance(ks, list) or not ks or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in ks):
+        raise ParamsError(f"params.yaml: evaluate.recall_ks must be a list of positive integers, got {ks!r}")
     scopes = _get(params, "evaluate.scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):
         raise ParamsError(f"params.yaml: evaluate.scopes must be a list of positive integers, got {scopes!r}")

@@ -94,13 +94,14 @@ def search(project, monkeypatch, capsys):
     fresh interpreter each time); returns its printed lines. Bad queries raise StageError, which
     the entry point prints as one `error:` line with exit code 2 (tests/test_params.py checks that)."""
     from pipeline import search as entry
+    from pipeline.stage import parse_cli
 
     work, _, _ = project
     monkeypatch.chdir(work)
 
     def call(*args):
         capsys.readouterr()
-        entry.main([str(a) for a in args])
+        entry.main(parse_cli("pipeline.search", entry.__doc__, (), entry.ARGUMENTS, [str(a) for a in args]))
         return capsys.readouterr().out
 
     return call
