@@ -29,7 +29,7 @@ section { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding:
 .mark { font-weight: bold; }
 .hit .mark { color: #2e8b57; }
 .miss .mark { color: #c0392b; }
-.id { color: #666; word-break: break-all; }
+.id { color: #666; overflow-wrap: normal; word-break: normal; }
 """
 
 
@@ -54,6 +54,12 @@ class QueryResult:
     by: str                      # the query's modality: "audio" or "visual"
     matches: list[Match] = field(default_factory=list)
     average_precision: float | None = None
+    possible: int | None = None  # most same-class matches the top list can hold; None: the query's class is unknown
+
+
+def _breakable(text: str) -> str:
+    """HTML-escaped text that may wrap only after _ / - . (never inside a word)."""
+    return re.sub(r"([_/.-])", r"\1<wbr>", html.escape(text))
 
 
 def _safe(name: str) -> str:
@@ -86,21 +92,24 @@ def _query_html(assets: _Assets, result: QueryResult) -> str:
     other = "visual" if result.by == "audio" else "audio"
     sound = ""
     if q.audio:
-        sound = f'<audio controls preload="none" src="{html.escape(assets.link(q.clip_id, "wav", q.audio))}"></audio>'
+        sound = f'<audio controls preload="metadata" src="{html.escape(assets.link(q.clip_id, "wav", q.audio))}"></audio>'
     ap = "" if result.average_precision is None else f" · AP {result.average_precision:.3f}"
+    known = result.possible is not None
     hits = sum(m.same_class for m in result.matches)
     cards = []
     for rank, m in enumerate(result.matches, 1):
-        kind, mark = ("hit", "✓") if m.same_class else ("miss", "✗")
+        kind, mark = (("hit", "✓") if m.same_class else ("miss", "✗")) if known else ("", "")
         cards.append(
             f'<div class="card {kind}">{_thumbnail(assets, m.clip)}'
             f'<div><span class="mark">{mark}</span> #{rank} {html.escape(m.clip.class_name)}</div>'
-            f'<div>cos {m.similarity:.3f}</div><div class="id">{html.escape(m.clip.clip_id)}</div></div>')
+            f'<div>cos {m.similarity:.3f}</div><div class="id">{_breakable(m.clip.clip_id)}</div></div>')
+    count = (f": {hits} of {result.possible} possible of the same class" if known
+             else " (the query's class is unknown, so none is marked)")
     return (
         f'<section><div class="query">{_thumbnail(assets, q)}<div class="what">'
         f'<b>{html.escape(q.class_name)}</b> · query by {result.by}{ap}<br>'
-        f'<span class="id">{html.escape(q.clip_id)}</span><br>'
-        f'top {len(result.matches)} {other} matches: {hits} of the same class{sound}</div></div>'
+        f'<span class="id">{_breakable(q.clip_id)}</span><br>'
+        f'top {len(result.matches)} {other} matches{count}{sound}</div></div>'
         f'<div class="matches">{"".join(cards)}</div></section>')
 
 

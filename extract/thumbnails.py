@@ -11,22 +11,32 @@ import numpy as np
 from extract.decode import DecodeError, decode_audio
 
 
-def thumbnail_jpeg(path, at_seconds: float = 1.0, width: int = 160, quality: int = 80) -> bytes:
-    """JPEG bytes of the frame nearest `at_seconds` (the last frame if the clip is shorter),
-    scaled to `width` pixels wide with the clip's aspect ratio. Reads frames in order (no
-    seeking), like the decoder of the extract stages."""
+def thumbnail_jpeg(path, at_seconds: float | str = "middle", width: int = 160, quality: int = 80) -> bytes:
+    """JPEG bytes of the frame nearest `at_seconds` (the last frame if the clip is shorter), or of
+    the middle frame with "middle" (where most clips show their subject, not a fade-in), scaled
+    to `width` pixels wide with the clip's aspect ratio. Reads frames in order (no seeking), like
+    the decoder of the extract stages."""
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise DecodeError("no readable video stream")
     chosen = None
+    middle = at_seconds == "middle"
+    target = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) // 2 if middle else None
+    frames = []  # only when the container does not say how many frames it has
     try:
         while True:
             ok, frame = capture.read()
             if not ok:
                 break
             chosen = frame
-            if capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 >= at_seconds:
+            if middle and not target:
+                frames.append(frame)
+            elif middle and capture.get(cv2.CAP_PROP_POS_FRAMES) > target:
                 break
+            elif not middle and capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 >= at_seconds:
+                break
+        if frames:
+            chosen = frames[len(frames) // 2]
     finally:
         capture.release()
     if chosen is None:

@@ -11,7 +11,7 @@ from pipeline.params import feature_dims, load_params
 from pipeline.stage import run
 
 
-def draw_figures(directions, per_class, names, audio, visual, labels) -> dict:
+def draw_figures(directions, per_class, names, audio, visual, labels, best_epoch: int, setting: str) -> dict:
     """Loss curves, precision at scope, AP per class and t-SNE as PNGs; returns {title: path}."""
     import csv
 
@@ -27,14 +27,15 @@ def draw_figures(directions, per_class, names, audio, visual, labels) -> dict:
         "AP per class": paths.FIGURES / "ap_per_class.png",
         "t-SNE": paths.FIGURES / "tsne.png",
     }
-    figures.loss_curves(history, out["loss curves"])
-    figures.precision_scope({"EICS": {d: s.precision_at for d, s in directions.items()}}, out["precision at scope"])
-    figures.ap_per_class(names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"])
-    figures.tsne(audio, visual, labels, names, out["t-SNE"])
+    figures.loss_curves(history, out["loss curves"], best_epoch, setting)
+    figures.precision_scope({"EICS": {d: s.precision_at for d, s in directions.items()}}, out["precision at scope"],
+                            setting)
+    figures.ap_per_class(names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"], setting)
+    figures.tsne(audio, visual, labels, names, out["t-SNE"], setting=setting)
     return out
 
 
-def retrieval_page(params: dict) -> tuple[str, float]:
+def retrieval_page(params: dict, setting: str) -> tuple[str, float]:
     """results/retrieval.html: seeded test queries per class, each with its top matches of the
     other modality among the test clips; returns (page path, share of matches in the query's class)."""
     from evaluate.metrics import mean_average_precision
@@ -59,8 +60,10 @@ def retrieval_page(params: dict) -> tuple[str, float]:
                                                           index.labels[[position]], index.labels[gallery])
         results.append(result)
     hits = [m.same_class for r in results for m in r.matches]
-    intro = (f"{len(results)} test queries ({params['evaluate']['page_queries_per_class']} per class, seed "
-             f"{params['evaluate']['page_seed']}) by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
+    shown_map = float(np.mean([r.average_precision for r in results])) if results else float("nan")
+    intro = (f"{setting} MAP of the {len(results)} queries shown: {shown_map:.3f}. {len(results)} test queries "
+             f"({params['evaluate']['page_queries_per_class']} per class, seed {params['evaluate']['page_seed']}) "
+             f"by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
              f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
              f"cos = cosine similarity; ✓ = same class as the query; AP is the query's tie-aware average precision over the whole test gallery.")
     write_page(paths.RETRIEVAL_PAGE, "Retrieval examples", intro, results)
@@ -94,6 +97,13 @@ def comparison_table(rows: dict, recall_ks) -> str:
     header = ["Method", "A→V", "V→A", "Avg. MAP", "Class-averaged MAP", *[f"R@{k}" for k in recall_ks],
               "p-value vs best"]
     return markdown_table(header, table)
+
+
+def short_setting(features, summary: dict) -> str:
+    """One line for figures: data, backbones, alpha and beta."""
+    m = summary["trained_with"]["model"]
+    backbone = "stand-in backbones (random CNNs)" if "standin" in features.backbone else features.backbone
+    return f"{features.source} data, {backbone}; EICS alpha {m['alpha']}, beta {m['beta']}"
 
 
 def trained_with_line(summary: dict) -> str:
@@ -159,8 +169,10 @@ def main() -> None:
     metrics["linear_cca"] = {k: v for k, v in cca.numbers().items() if k.endswith("_average")}
     write_text_atomic(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
     table = comparison_table(rows, e["recall_ks"])
-    figures = draw_figures(directions, per_class, names, audio, visual, test.labels)
-    page, hit_rate = retrieval_page(params)
+    setting = short_setting(features, summary)
+    figures = draw_figures(directions, per_class, names, audio, visual, test.labels, summary["best_epoch"], setting)
+    page, hit_rate = retrieval_page(params, f"Data: {features.source}; backbone: {features.backbone}. "
+                                    + trained_with_line(summary).split(" (every knob")[0] + ".")
     links = "\n" + " · ".join([f"[{name}](figures/{file.name})" for name, file in figures.items()]
                               + [f"[retrieval examples]({paths.RETRIEVAL_PAGE.name})"]) + "\n"
     write_text_atomic(paths.TABLE, header + table + links)

@@ -205,7 +205,8 @@ def validate(params: dict) -> None:
 
     _number(params, "evaluate.page_queries_per_class", 0, integer=True)
     _number(params, "evaluate.page_seed", 0, integer=True)
-    _number(params, "index.thumbnail_at", 0)
+    if _get(params, "index.thumbnail_at") != "middle":
+        _number(params, "index.thumbnail_at", 0)
     _number(params, "index.thumbnail_width", 16, 1024, integer=True)
     _choices(params, "search.by", ("audio", "visual"))
     _number(params, "search.top", 1, integer=True)

@@ -32,6 +32,8 @@ def answer(index: RetrievalIndex, query: Clip, query_label: int | None, vector: 
     """The `top` clips of `gallery` (index positions) whose `other(by)` embedding is closest to `vector`."""
     rows = getattr(index, other(by))[gallery]
     picked, similarity = top_matches(vector, rows, top)
-    matches = [Match(index_clip(index, int(gallery[p])), float(s), query_label is not None and int(index.labels[gallery[p]]) == query_label)
+    matches = [Match(index_clip(index, int(gallery[p])), float(s),
+                     query_label is not None and int(index.labels[gallery[p]]) == query_label)
                for p, s in zip(picked, similarity)]
-    return QueryResult(query, by, matches)
+    possible = None if query_label is None else min(len(matches), int(np.sum(index.labels[gallery] == query_label)))
+    return QueryResult(query, by, matches, possible=possible)

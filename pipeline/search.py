@@ -1,12 +1,15 @@
-"""Query the trained model: `python -m pipeline.search QUERY [--by audio|visual] [--top N]
-[--gallery test|all]`. QUERY is a video or audio file, or a clip id of the index. A file goes
-through exactly the extraction of the extract stages (decoding, backbone, PCA, frame mean),
-the trained model and the fusion; the other modality of the index is ranked by cosine
-similarity. Prints the matches and writes results/search/<query>.html. Defaults of the
-options are the `search` section of params.yaml."""
+"""Query the trained model: `python -m pipeline.search QUERY [QUERY ...] [--by audio|visual]
+[--top N] [--gallery test|all]`. A QUERY is a video or audio file, a folder of clips, or a clip
+id of the index. A file goes through exactly the extraction of the extract stages (decoding,
+backbone, PCA, frame mean), the trained model and the fusion; the other modality of the index
+is ranked by cosine similarity. The model loads once for all queries. Prints which backbones,
+data and settings the index was built with, then one block per query, and writes
+results/search/<query>_<by>_<gallery>.html per query. Defaults of the options are the `search`
+section of params.yaml. Bad queries stop with one line before TensorFlow is loaded."""
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from pipeline.stage import StageError, run
 
 
 ARGUMENTS = [
-    ("query", {"help": "a video or audio file, or a clip id of the index"}),
+    ("queries", {"nargs": "+", "metavar": "QUERY", "help": "video or audio files, folders of clips, or clip ids of the index"}),
     ("--by", {"choices": ("audio", "visual"), "help": "the query's modality (default: params.yaml search.by)"}),
     ("--top", {"type": int, "help": "matches to show (default: params.yaml search.top)"}),
     ("--gallery", {"choices": ("test", "all"), "help": "rank the test split or every clip of the index "
@@ -36,6 +39,61 @@ def with_defaults(args: argparse.Namespace, params: dict) -> argparse.Namespace:
     return args
 
 
+CLIP_SUFFIXES = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".wav", ".mp3", ".flac", ".ogg", ".m4a")
+
+
+def check_readable(path: Path, by: str) -> None:
+    """Stop with one line unless `path` opens as a media file with a stream of the query's modality."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.audio if by == "audio" else container.streams.video
+            if not streams:
+                raise StageError(f"{path.resolve()}: has no {by} stream to query by; try --by "
+                                 f"{'visual' if by == 'audio' else 'audio'} or another clip")
+    except (av.error.FFmpegError, OSError) as err:
+        raise StageError(f"{path.resolve()}: not a readable video or audio file ({type(err).__name__}); "
+                         "give a clip such as an .mp4") from None
+
+
+def resolve_files(queries: list[str], by: str) -> list[tuple[str, Path | None]]:
+    """(name, file) per query, folders expanded to their clips; a query that is no path stays (name, None),
+    to be looked up as a clip id. Stops with one line on a missing path, an empty folder or an unreadable
+    file. Needs neither the index nor TensorFlow."""
+    found = []
+    for query in queries:
+        path = Path(query)
+        if path.is_dir():
+            clips = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CLIP_SUFFIXES)
+            if not clips:
+                raise StageError(f"{path.resolve()}: a folder with no clips in it ({', '.join(CLIP_SUFFIXES)}); "
+                                 "give a clip, a folder of clips or a clip id")
+            found += [(str(clip), clip) for clip in clips]
+        elif path.is_file():
+            found.append((query, path))
+        elif path.suffix.lower() in CLIP_SUFFIXES:
+            raise StageError(f"{path.absolute()}: no such file; give a clip, a folder of clips or a clip id")
+        else:
+            found.append((query, None))
+    for _, path in found:
+        if path is not None:
+            check_readable(path, by)
+    return found
+
+
+def resolve_ids(found: list[tuple[str, Path | None]], index) -> list[tuple[str, int | None, Path | None]]:
+    """(name, index position or None, file or None) per query; an unknown id stops with one line."""
+    resolved = []
+    for name, path in found:
+        position = None if path is not None else index.position(name)
+        if path is None and position is None:
+            raise StageError(f"{Path(name).absolute()}: no such file or folder, and {name!r} is no clip id of "
+                             f"{paths.INDEX} (ids are the first column of data/manifest.csv)")
+        resolved.append((name, position, path))
+    return resolved
+
+
 def check_model_matches(index) -> None:
     from evaluate.retrieval_index import files_fingerprint
 
@@ -47,35 +105,45 @@ def check_model_matches(index) -> None:
                          "the model was retrained, possibly on another dataset: run `dvc repro index`")
 
 
+@functools.lru_cache(maxsize=2)
+def _loaded(by: str, params_text: str):
+    """(extractor, model, fusion, pca) for queries by `by`, loaded once per process."""
+    import keras
+    import yaml
+
+    from model.cca import LinearCCA
+    from pipeline.extract_modality import modality
+
+    params = yaml.safe_load(params_text)
+    pca = None
+    if by == "visual":
+        with np.load(paths.PCA) as f:
+            pca = {k: f[k] for k in f.files}
+    return (modality(by, params, require_both=False), keras.saving.load_model(paths.MODEL),
+            LinearCCA.load(paths.FUSION), pca)
+
+
 def embed_file(path: Path, by: str, params: dict, index) -> np.ndarray:
     """The fused embedding of a new clip's `by` modality, through the extract stages' own code."""
-    import keras
+    import yaml
 
     from extract.decode import DecodeError
     from extract.shards import clip_rows
     from extract.video_features import clip_vector
-    from model.cca import LinearCCA
     from model.training import fused_one_modality
-    from pipeline.extract_modality import modality
 
     if index.source != "videos":
-        raise StageError(f"the index holds {index.source} features ({index.dataset}), with no videos or backbone to extract a new clip; "
-                         "query by a clip id of the index instead")
-    extractor = modality(by, params, require_both=False)
+        raise StageError(f"the index holds {index.source} features ({index.dataset}), with no videos or backbone to "
+                         "extract a new clip; query by a clip id of the index instead")
+    extractor, model, fusion, pca = _loaded(by, yaml.safe_dump(params))
     if extractor.backbone not in index.backbone:
         raise StageError(f"the query would be extracted with {extractor.backbone!r}, but the index was built from "
                          f"{index.backbone!r}; check extract.backbone in params.yaml")
     try:
         rows = clip_rows(extractor, path)
     except DecodeError as err:
-        raise StageError(f"cannot use {path} as a query by {by}: {err}") from None
-    pca = None
-    if by == "visual":
-        with np.load(paths.PCA) as f:
-            pca = {k: f[k] for k in f.files}
+        raise StageError(f"cannot use {path.resolve()} as a query by {by}: {err}") from None
     features = clip_vector(rows, pca)[None, :]
-    model = keras.saving.load_model(paths.MODEL)
-    fusion = LinearCCA.load(paths.FUSION)
     return fused_one_modality(model, fusion, params["fusion"]["heads"], by, features)[0]
 
 
@@ -93,8 +161,26 @@ def query_clip(path: Path, by: str, excerpt_seconds: float):
     return Clip(path.name, "new clip", attempt(thumbnail_jpeg), attempt(audio_excerpt_wav, excerpt_seconds))
 
 
-def page_name(query: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", Path(query).stem if Path(query).suffix else query) + ".html"
+def page_name(query: str, by: str, gallery: str) -> str:
+    """One page per (query, modality, gallery): variants of one query never overwrite each other."""
+    stem = Path(query).stem if Path(query).suffix else query
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) + f"_{by}_{gallery}.html"
+
+
+def provenance(index) -> str:
+    """What the index was built with: data, backbones and the model's settings."""
+    import json
+
+    trained = ""
+    if paths.TRAIN_SUMMARY.is_file():
+        model = json.loads(paths.TRAIN_SUMMARY.read_text()).get("trained_with", {}).get("model", {})
+        if model:
+            trained = f"; EICS alpha {model['alpha']}, beta {model['beta']} ({model['loss_form']} losses)"
+    return f"index of {index.dataset} ({index.source}); backbones: {index.backbone}{trained}"
+
+
+STANDIN_WARNING = ("warning: the index was built with stand-in backbones (random CNNs, not VGGish/InceptionV3) on the "
+                   "generated sample; for a clip from outside it the similarities carry no meaning")
 
 
 def main(args: argparse.Namespace) -> None:
@@ -104,40 +190,47 @@ def main(args: argparse.Namespace) -> None:
     from evaluate.retrieval_page import write_page
     from pipeline.retrieval import answer, index_clip
 
+    found = resolve_files(args.queries, args.by)
     try:
         index = read_index(paths.INDEX)
     except RetrievalIndexError as err:
         raise StageError(str(err)) from None
+    queries = resolve_ids(found, index)
     check_model_matches(index)
     excerpt = params["search"]["excerpt_seconds"]
-    position = index.position(args.query)
-    if position is not None:
-        vector, label = getattr(index, args.by)[position], int(index.labels[position])
-        query = index_clip(index, position, excerpt)
-    else:
-        path = Path(args.query)
-        if not path.is_file():
-            raise StageError(f"{args.query}: no such file, and no clip with that id in {paths.INDEX}")
-        resolved = path.resolve()
-        known = [i for i, p in enumerate(index.paths) if p and Path(p).resolve() == resolved]
-        label = int(index.labels[known[0]]) if known else None  # a file of the dataset keeps its class for the ✓ marks
-        vector = embed_file(path, args.by, params, index)
-        query = query_clip(path, args.by, excerpt)
-        if known:
-            query.class_name = index.class_names[label]
     gallery = index.gallery("all" if args.gallery == "all" else ["test"])
-    result = answer(index, query, label, vector, args.by, gallery, args.top)
-    print(f"query {args.query} by {args.by} ({query.class_name}); top {len(result.matches)} of {len(gallery)} "
-          f"{'visual' if args.by == 'audio' else 'audio'} clips ({args.gallery}):")
-    width = max([len(m.clip.clip_id) for m in result.matches] + [2])
-    print(f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else ""))
-    for rank, m in enumerate(result.matches, 1):
-        mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
-        print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
-    out = write_page(paths.SEARCH_PAGES / page_name(args.query), f"Search: {args.query}",
-                     f"Query by {args.by} against the {args.gallery} gallery of {index.dataset}; cosine similarity "
-                     "in the fused space of the trained EICS model.", [result])
-    print(f"page: {out}")
+    standin = "standin" in index.backbone
+    header = provenance(index)
+    print(header)
+    for name, position, path in queries:
+        outside = False
+        if position is not None:
+            vector, label = getattr(index, args.by)[position], int(index.labels[position])
+            query = index_clip(index, position, excerpt)
+        else:
+            resolved = path.resolve()
+            known = [i for i, p in enumerate(index.paths) if p and Path(p).resolve() == resolved]
+            label = int(index.labels[known[0]]) if known else None  # a file of the dataset keeps its class
+            outside = not known
+            vector = embed_file(path, args.by, params, index)
+            query = query_clip(path, args.by, excerpt)
+            if known:
+                query.class_name = index.class_names[label]
+        result = answer(index, query, label, vector, args.by, gallery, args.top)
+        print(f"query {name} by {args.by} ({query.class_name}); top {len(result.matches)} of {len(gallery)} "
+              f"{'visual' if args.by == 'audio' else 'audio'} clips ({args.gallery}):")
+        if standin and outside:
+            print(STANDIN_WARNING)
+        width = max([len(m.clip.clip_id) for m in result.matches] + [2])
+        print(f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else ""))
+        for rank, m in enumerate(result.matches, 1):
+            mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
+            print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
+        note = f" {STANDIN_WARNING[len('warning: '):].capitalize()}." if standin and outside else ""
+        out = write_page(paths.SEARCH_PAGES / page_name(name, args.by, args.gallery), f"Search: {name}",
+                         f"Query by {args.by} against the {args.gallery} gallery; cosine similarity in the fused space "
+                         f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}", [result])
+        print(f"page: {out}")
 
 
 if __name__ == "__main__":

@@ -108,5 +108,8 @@ def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
             message = one_line(err)
         else:
             message = f"{type(err).__name__}: {one_line(err)} ({where(err)})"
-        print(f"error: {stage_name(main)}: {message}", file=sys.stderr)
+        name = stage_name(main)
+        if len(sys.argv) > 1 and sys.argv[1] in message:  # the message names the argument itself
+            name = name.split(" ")[0]
+        print(f"error: {name}: {message}", file=sys.stderr)
         sys.exit(2)

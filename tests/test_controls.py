@@ -67,6 +67,21 @@ def test_train_stage_ignores_a_tuning_result(tmp_path, monkeypatch):
         np.testing.assert_array_equal(x, y)
 
 
+def test_the_test_split_does_not_reach_training(tmp_path, monkeypatch):
+    """Two feature files that differ only in their test split train bit-identical models."""
+    import h5py
+
+    plain = train_stage(tiny_project(tmp_path / "plain"), monkeypatch)
+    project = tiny_project(tmp_path / "other_test")
+    with h5py.File(project / "data" / "features.h5", "a") as f:
+        for name in ("audio_test", "visual_test"):
+            f[name][...] = np.random.default_rng(1).normal(size=f[name].shape)
+    other = train_stage(project, monkeypatch)
+    for x, y in zip(plain["weights"], other["weights"]):
+        np.testing.assert_array_equal(x, y)
+    assert plain["summary"] == other["summary"]
+
+
 def test_retraining_writes_the_same_model_file(tmp_path, monkeypatch):
     """Same settings, same bytes: DVC sees no new model when nothing changed."""
     project = tiny_project(tmp_path)

@@ -22,9 +22,12 @@ def with_value(dotted, value):
     return params
 
 
-def test_defaults_are_valid():
+def test_defaults_are_valid_and_loading_adds_or_changes_nothing(tmp_path):
     validate(copy.deepcopy(DEFAULTS))
-    assert load_params(ROOT / "params.yaml")["model"]["alpha"] == DEFAULTS["model"]["alpha"]
+    assert load_params(ROOT / "params.yaml") == DEFAULTS  # no injected defaults, no overrides
+    text = (ROOT / "params.yaml").read_text().replace("  alpha: 1.0 ", "  alpha: 0.37 ", 1)
+    (tmp_path / "params.yaml").write_text(text)
+    assert load_params(tmp_path / "params.yaml")["model"]["alpha"] == 0.37
 
 
 def test_every_knob_has_a_comment():

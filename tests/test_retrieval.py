@@ -84,6 +84,12 @@ def test_thumbnail_is_the_frame_at_one_second_with_the_clip_aspect(tmp_path):
     assert abs(float(image[..., 0].mean()) - 60) < 8  # second 1: red = 60 (second 0 is 20, second 2 is 100)
 
 
+def test_thumbnail_of_the_middle_frame(tmp_path):
+    colour_clip(tmp_path / "c.mp4", seconds=5)  # 50 frames: the middle one is in second 2, red = 100
+    image = cv2.imdecode(np.frombuffer(thumbnail_jpeg(tmp_path / "c.mp4", "middle", 64), np.uint8), cv2.IMREAD_COLOR)
+    assert abs(float(image[..., 2].mean()) - 100) < 8  # OpenCV decodes BGR: channel 2 is red
+
+
 def test_sound_excerpt_is_a_wav_of_the_requested_length(tmp_path):
     colour_clip(tmp_path / "c.mp4")
     with wave.open(io.BytesIO(audio_excerpt_wav(tmp_path / "c.mp4", seconds=2.0, sample_rate=8000))) as w:
@@ -95,7 +101,8 @@ def test_sound_excerpt_is_a_wav_of_the_requested_length(tmp_path):
 def test_page_links_resolve_and_marks_follow_the_classes(tmp_path):
     clips = [Clip(f"c/{i}", "dog" if i % 2 else "cat", b"\xff\xd8fake" if i != 3 else None) for i in range(5)]
     query = Clip("q/1", "dog", b"\xff\xd8q", b"RIFFwav")
-    result = QueryResult(query, "audio", [Match(c, 0.9 - 0.1 * i, c.class_name == "dog") for i, c in enumerate(clips)], 0.5)
+    result = QueryResult(query, "audio", [Match(c, 0.9 - 0.1 * i, c.class_name == "dog") for i, c in enumerate(clips)],
+                         0.5, possible=5)
     page = write_page(tmp_path / "out" / "page.html", "Title", "Intro <b>", [result, result])
     assert unresolved(page) == []
     links = page_links(page)
@@ -104,6 +111,15 @@ def test_page_links_resolve_and_marks_follow_the_classes(tmp_path):
     text = page.read_text()
     assert text.count("✓") == 2 * 2 and text.count("✗") == 2 * 3 and "Intro &lt;b&gt;" in text
     assert "http" not in text  # nothing from the network
+    assert "2 of 5 possible of the same class" in text and 'preload="metadata"' in text
+    assert "q/<wbr>1" in text  # ids wrap at separators only
+
+
+def test_a_query_of_unknown_class_has_no_marks_and_no_count(tmp_path):
+    clips = [Clip(f"c{i}", "dog") for i in range(3)]
+    result = QueryResult(Clip("mine", "new clip"), "audio", [Match(c, 0.5, False) for c in clips])
+    text = write_page(tmp_path / "page.html", "T", "I", [result]).read_text()
+    assert "✓" not in text and "✗" not in text and "of the same class" not in text and "class is unknown" in text
 
 
 def test_committed_retrieval_page_resolves():

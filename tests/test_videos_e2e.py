@@ -2,6 +2,7 @@
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -121,8 +122,26 @@ def test_search_by_file_runs_the_extraction_of_the_stages(project, search):
     assert len(rows_file) == 5 and [r[1] for r in rows_file] == [r[1] for r in rows_id]
     np.testing.assert_allclose([float(r[3]) for r in rows_file], [float(r[3]) for r in rows_id], atol=2e-4)
     assert all(r[4] in "✓✗" for r in rows_file)  # a file of the dataset keeps its class
-    page = work / "results/search" / (clip.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] + ".html")
+    page = work / "results/search" / (clip.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] + "_audio_all.html")
     assert page.is_file() and "<img" in page.read_text()
+
+
+def test_several_queries_load_the_model_once_and_print_one_block_each(project, search):
+    from extract.manifest import read_manifest
+    from pipeline import search as entry
+
+    work, _, _ = project
+    clips = [c for c in read_manifest(work / "data/manifest.csv") if c.split == "test"][:3]
+    entry._loaded.cache_clear()
+    out = search(*[c.path for c in clips[:2]], clips[2].clip_id, "--top", 3)
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("query ")] == \
+        [clips[0].path, clips[1].path, clips[2].clip_id]
+    assert len(match_rows(out)) == 9  # --top 3 for each of the three queries
+    assert entry._loaded.cache_info().misses == 1  # backbone, model and fusion loaded once for both files
+    assert out.splitlines()[0].startswith("index of ") and "backbones: " in out.splitlines()[0]
+    folder = Path(clips[0].path).parent
+    from_folder = search(folder, "--top", 1)
+    assert sum(line.startswith("query ") for line in from_folder.splitlines()) == len(list(folder.glob("*.mp4")))
 
 
 def test_search_with_a_clip_from_outside_the_dataset(project, search, tmp_path):
@@ -133,9 +152,12 @@ def test_search_with_a_clip_from_outside_the_dataset(project, search, tmp_path):
     frames = [rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for _ in range(25)]
     write_mp4(tmp_path / "mine.mp4", frames, 10, rng.uniform(-0.3, 0.3, 40000).astype(np.float32), 16000)
     for by in ("audio", "visual"):
-        rows = match_rows(search(tmp_path / "mine.mp4", "--by", by, "--gallery", "test"))
+        out = search(tmp_path / "mine.mp4", "--by", by, "--gallery", "test")
+        rows = match_rows(out)
         assert 1 <= len(rows) <= 10 and all(len(r) == 4 for r in rows)  # no class, so no ✓/✗ column
-    assert (work / "results/search/mine.html").is_file()
+        assert "stand-in backbones" in out and "carry no meaning" in out  # an outside clip on a stand-in index
+        page = (work / f"results/search/mine_{by}_test.html").read_text()
+        assert "stand-in backbones" in page and "of the same class" not in page and "✗" not in page
 
 
 def test_bad_queries_stop_with_a_clear_reason(project, search, tmp_path):
@@ -147,7 +169,7 @@ def test_bad_queries_stop_with_a_clear_reason(project, search, tmp_path):
     write_mp4(tmp_path / "silent.mp4", frames, 10, None, 16000)
     write_mp4(tmp_path / "short.mp4", frames[:5], 10, rng.uniform(-0.3, 0.3, 8000).astype(np.float32), 16000)
     cases = [((tmp_path / "missing.mp4",), "no such file"),
-             ((tmp_path / "silent.mp4", "--by", "audio"), "no audio track"),
+             ((tmp_path / "silent.mp4", "--by", "audio"), "no audio stream"),
              ((tmp_path / "short.mp4",), "shorter than 1 s"),
              (("drum/drum_00", "--top", 0), "--top must be at least 1")]
     for args, message in cases:
