@@ -61,25 +61,41 @@ def loss_curves(history: dict[str, list[float]], path, best_epoch: int | None = 
     if best_epoch:
         np.atleast_1d(axes)[-1].legend([Line2D([], [], color="#CC6677", linestyle="--")],
                                        [f"epoch {best_epoch}: best validation MAP (kept)"], fontsize=7, loc="lower right")
-    fig.suptitle("EICS training, per epoch" + (f"\n{setting}" if setting else ""), fontsize=9)
+    fig.suptitle("EICS training, per epoch" + (f"\n{_wrapped(setting, 160)}" if setting else ""), fontsize=9)
     fig.tight_layout()
     _save(fig, path)
 
 
+# Okabe-Ito colours (colour-blind safe) crossed with line styles and markers: 21 distinct curves
+CURVE_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999")
+CURVE_STYLES = (("-", "o"), ("--", "s"), (":", "^"))
+
+
+def _wrapped(text: str, width: int = 110) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def precision_scope(curves: dict[str, dict[str, dict[int, float]]], path, setting: str = "") -> None:
-    """curves[method][direction][K] -> precision@K; one panel per direction (paper Fig. 4)."""
+    """curves[method][direction][K] -> precision@K; one panel per direction (paper Fig. 4). Each method
+    has its own colour/line/marker; EICS is drawn in black, thicker."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, direction in zip(axes, ("audio_to_visual", "visual_to_audio")):
         for i, (method, by_direction) in enumerate(curves.items()):
             points = sorted((int(k), v) for k, v in by_direction[direction].items())
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=method,
-                    color=class_colour(i), linestyle=("-", "--", ":")[i % 3])
+            ours = method.startswith("EICS")
+            line, marker = CURVE_STYLES[(i // len(CURVE_COLOURS)) % len(CURVE_STYLES)]
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker=marker, markersize=3, label=method,
+                    color="black" if ours else CURVE_COLOURS[i % len(CURVE_COLOURS)], linestyle="-" if ours else line,
+                    linewidth=2.2 if ours else 1.1, zorder=3 if ours else 2)
         ax.set_title(direction.replace("_", " "))
         ax.set_xlabel("scope K")
     axes[0].set_ylabel("precision@K (test split)")
-    axes[1].legend(fontsize=7, loc="upper right")
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if setting:
-        fig.suptitle(setting, fontsize=8)
+        fig.suptitle(_wrapped(setting), fontsize=8)
+    fig.tight_layout()
     _save(fig, path)
 
 
@@ -92,7 +108,7 @@ def ap_per_class(class_names, a2v: dict[int, float], v2a: dict[int, float], path
     ax.set_xlabel("AP (test split)")
     ax.legend(fontsize=8)
     if setting:
-        ax.set_title(setting, fontsize=7)
+        ax.set_title(_wrapped(setting, 80), fontsize=7)
     _save(fig, path)
 
 
@@ -145,7 +161,7 @@ def tsne(audio: np.ndarray, visual: np.ndarray, labels: np.ndarray, class_names,
     ax.legend([Line2D([], [], marker="o", linestyle="", color="#444"), Line2D([], [], marker="^", linestyle="", color="#444")],
               ["audio", "visual"], title="modality", fontsize=7, title_fontsize=8, loc="lower left",
               bbox_to_anchor=(1.01, 0.0))
-    ax.set_title("fused test embeddings (t-SNE)" + (f"\n{setting}" if setting else ""), fontsize=8)
+    ax.set_title("fused test embeddings (t-SNE)" + (f"\n{_wrapped(setting, 90)}" if setting else ""), fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])
     _save(fig, path)

@@ -103,7 +103,7 @@ def short_setting(features, summary: dict) -> str:
     """One line for figures: data, backbones, alpha and beta."""
     m = summary["trained_with"]["model"]
     backbone = "stand-in backbones (random CNNs)" if "standin" in features.backbone else features.backbone
-    return f"{features.source} data, {backbone}; EICS alpha {m['alpha']}, beta {m['beta']}"
+    return f"data: {features.source}; {backbone}; EICS alpha {m['alpha']}, beta {m['beta']}"
 
 
 def trained_with_line(summary: dict) -> str:

@@ -86,7 +86,7 @@ def main() -> None:
     from evaluate.report import DISPLAY
 
     curves = {DISPLAY[m]: results[m]["precision_at"] for m in TABLE2 if m in results and "precision_at" in results[m]}
-    precision_scope(curves, paths.METHODS_FIGURE, f"{source} data, backbone: {backbone}; mean over seeds {seeds}")
+    precision_scope(curves, paths.METHODS_FIGURE, f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}")
     text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
     write_text_atomic(paths.REPORT, text)
     print(f"report: {paths.REPORT} ({len(results)} methods)")
