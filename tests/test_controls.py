@@ -3,6 +3,7 @@
 read from the file unless params.yaml asserts one, and a tuned point reaches params.yaml only
 through `pipeline.tune --adopt`, visibly."""
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,11 @@ def test_retraining_writes_the_same_model_file(tmp_path, monkeypatch):
     first = (project / "models" / "eics.keras").read_bytes()
     train_stage(project, monkeypatch)
     assert (project / "models" / "eics.keras").read_bytes() == first
+    import zipfile
+
+    config = zipfile.ZipFile(project / "models" / "eics.keras").read("config.json").decode()
+    ids = {int(i) for i in re.findall(r'"shared_object_id":\s*(\d+)', config)}
+    assert ids == set(range(1, len(ids) + 1))  # numbered in order, not memory addresses of this process
 
 
 def test_alpha_zero_takes_the_label_loss_out_of_the_gradient():
