@@ -226,9 +226,11 @@ def main(args: argparse.Namespace) -> None:
         for rank, m in enumerate(result.matches, 1):
             mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
             print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
-        note = f" {STANDIN_WARNING[len('warning: '):].capitalize()}." if standin and outside else ""
+        warning = STANDIN_WARNING[len("warning: "):]
+        note = f" {warning[0].upper() + warning[1:]}." if standin and outside else ""
         out = write_page(paths.SEARCH_PAGES / page_name(name, args.by, args.gallery), f"Search: {name}",
-                         f"Query by {args.by} against the {args.gallery} gallery; cosine similarity in the fused space "
+                         f"Query by {args.by} against {'every clip' if args.gallery == 'all' else 'the test split'} of the index; "
+                         "cosine similarity in the fused space "
                          f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}", [result])
         print(f"page: {out}")
 
