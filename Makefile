@@ -31,7 +31,7 @@ endif
 repro: $(STAMP)  ## build .venv if needed, then dvc repro (the bundled sample by default)
 	dvc repro
 
-test: $(STAMP)  ## the test suite (under 10 minutes)
+test: $(STAMP)  ## the test suite (about 8 minutes here)
 	python -m pytest
 
 bench: $(STAMP)  ## the benchmarks: each prints ratios against a reference measured in the same run
