@@ -32,12 +32,12 @@ def comparisons(methods, results: dict, against: str | None = None) -> tuple[str
     `against` or the method with the highest average MAP."""
     from evaluate.significance import paired_test
 
-    ran = [m for m in methods if m in results and per_clip(results[m]) is not None]
+    clips = {m: per_clip(results[m]) for m in methods if m in results}
+    ran = [m for m, c in clips.items() if c is not None]
     if not ran:
         return None, {}
     ref = against if against in ran else max(ran, key=lambda m: results[m]["average_mean"])
-    base = per_clip(results[ref])
-    return ref, {m: paired_test(base, per_clip(results[m])) for m in ran if m != ref}
+    return ref, {m: paired_test(clips[ref], clips[m]) for m in ran if m != ref}
 
 
 def p_text(test) -> str:
@@ -76,8 +76,7 @@ def map_table(methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5
     return "\n".join(lines) + "\n"
 
 
-# The paper's claims about EICS's parts (section 5.2 and Table 4), as (text, method, direction):
-# direction +1: the paper says EICS beats the method; -1: the method beats the others named.
+# The paper's claims about EICS's parts (section 5.2 and Table 4), as (text, the variant EICS should beat).
 CLAIMS = (
     ("Explicit-space (correlation loss only) is below EICS", "explicit_only"),
     ("Implicit-space (label loss only) is below EICS", "implicit_only"),
@@ -101,17 +100,16 @@ def claims_lines(results: dict) -> str:
     """One line per claim of the paper, with our verdict from the paired test on this run's test split."""
     from evaluate.significance import paired_test
 
+    clips = {m: c for m, r in results.items() if (c := per_clip(r)) is not None}
     lines = []
-    if per_clip(results.get("eics", {})) is not None:
-        eics = per_clip(results["eics"])
+    if "eics" in clips:
         for text, method in CLAIMS:
-            if per_clip(results.get(method, {})) is not None:
-                lines.append(f"- {text}: {verdict(paired_test(eics, per_clip(results[method])))}.")
-    explicit = per_clip(results.get("explicit_only", {}))
-    if explicit is not None:
-        others = [m for m in UNSUPERVISED if per_clip(results.get(m, {})) is not None]
+            if method in clips:
+                lines.append(f"- {text}: {verdict(paired_test(clips['eics'], clips[method]))}.")
+    if "explicit_only" in clips:
+        others = [m for m in UNSUPERVISED if m in clips]
         if others:
-            tests = {m: paired_test(explicit, per_clip(results[m])) for m in others}
+            tests = {m: paired_test(clips["explicit_only"], clips[m]) for m in others}
             beaten = [m for m, t in tests.items() if t.p_value < 0.05 and t.difference > 0]
             worst = max(tests.values(), key=lambda t: t.p_value)
             state = ("reproduced" if len(beaten) == len(others) else

@@ -106,12 +106,16 @@ def short_setting(features, summary: dict) -> str:
     return f"data: {features.source}; {backbone}; EICS alpha {m['alpha']}, beta {m['beta']}"
 
 
-def trained_with_line(summary: dict) -> str:
-    """One sentence naming the settings the evaluated model was trained with (models/train_summary.json)."""
+def trained_with(summary: dict) -> str:
+    """The settings the evaluated model was trained with (models/train_summary.json), as a clause."""
     m, t = summary["trained_with"]["model"], summary["trained_with"]["train"]
     return (f"EICS trained with alpha (L_dis weight) {m['alpha']}, beta (L_cons weight) {m['beta']}, {m['loss_form']} "
             f"losses, terms {'+'.join(m['loss_terms'])}, weight decay {t['weight_decay']}, learning rate "
-            f"{t['learning_rate']}, seed {t['seed']} (every knob: models/train_summary.json).")
+            f"{t['learning_rate']}, seed {t['seed']}")
+
+
+def trained_with_line(summary: dict) -> str:
+    return f"{trained_with(summary)} (every knob: models/train_summary.json)."
 
 
 def main() -> None:
@@ -172,7 +176,7 @@ def main() -> None:
     setting = short_setting(features, summary)
     figures = draw_figures(directions, per_class, names, audio, visual, test.labels, summary["best_epoch"], setting)
     page, hit_rate = retrieval_page(params, f"Data: {features.source}; backbone: {features.backbone}. "
-                                    + trained_with_line(summary).split(" (every knob")[0] + ".")
+                                    + trained_with(summary) + ".")
     links = "\n" + " · ".join([f"[{name}](figures/{file.name})" for name, file in figures.items()]
                               + [f"[retrieval examples]({paths.RETRIEVAL_PAGE.name})"]) + "\n"
     write_text_atomic(paths.TABLE, header + table + links)

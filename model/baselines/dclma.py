@@ -51,21 +51,22 @@ def _off_diagonal_mean(matrix):
     return (tf.reduce_sum(matrix) - tf.linalg.trace(matrix)) / (n * (n - 1.0))
 
 
-def intra_modal_loss(z, temperature: float, gamma: float):
-    """Softplus of every in-batch cosine similarity minus the temperature, against the (constant) self term."""
-    sim = tf.matmul(l2_rows(z), l2_rows(z), transpose_b=True)
+def pair_loss(x, y, temperature: float, gamma: float):
+    """Softplus of temperature minus the cosine of each clip's own pair (rows i of x and y), weighed by
+    gamma against the softplus of every other in-batch pair's cosine minus the temperature."""
+    sim = tf.matmul(l2_rows(y), l2_rows(x), transpose_b=True)
     positive = tf.reduce_mean(tf.nn.softplus(temperature - tf.linalg.diag_part(sim)))
     return gamma * positive + (1.0 - gamma) * _off_diagonal_mean(tf.nn.softplus(sim - temperature))
 
 
+def intra_modal_loss(z, temperature: float, gamma: float):
+    """Every clip against the other clips of its own modality (its pair is itself: a constant term)."""
+    return pair_loss(z, z, temperature, gamma)
+
+
 def inter_modal_loss(u, w, temperature: float, gamma: float):
     """Each clip's audio-visual pair pulled together, the other pairs of the batch pushed apart, both directions."""
-    def one_way(x, y):
-        sim = tf.matmul(l2_rows(y), l2_rows(x), transpose_b=True)
-        positive = tf.reduce_mean(tf.nn.softplus(temperature - tf.linalg.diag_part(sim)))
-        return gamma * positive + (1.0 - gamma) * _off_diagonal_mean(tf.nn.softplus(sim - temperature))
-
-    return 0.5 * one_way(u, w) + 0.5 * one_way(w, u)
+    return 0.5 * pair_loss(u, w, temperature, gamma) + 0.5 * pair_loss(w, u, temperature, gamma)
 
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temperature: float, gamma: float):
