@@ -44,7 +44,7 @@ search: $(STAMP)  ## query the trained model: Q=clip-or-id [TOP=n] [BY=audio|vis
 	@test -n "$(Q)" || { echo "usage: make search Q=path/to/clip.mp4 [TOP=n] [BY=audio|visual] [GALLERY=all|test]"; exit 2; }
 	python -m pipeline.search "$(Q)" $(if $(TOP),--top $(TOP)) $(if $(BY),--by $(BY)) $(if $(GALLERY),--gallery $(GALLERY))
 
-grid: $(STAMP)  ## alpha x beta grid (25 DVC experiments of train+index+evaluate) -> results/grid.csv, grid.png
+grid: $(STAMP)  ## alpha x beta grid: 25 EICS fits, the chosen point as a DVC experiment -> results/grid.*
 	python -m pipeline.grid
 
 clean-venv:  ## remove .venv

@@ -1,13 +1,14 @@
-"""The paper's alpha/beta grid (Fig. 7) as DVC experiments: `python -m pipeline.grid`.
+"""The paper's alpha/beta grid (Fig. 7): `python -m pipeline.grid`.
 
-Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one queued experiment,
-`dvc exp run --queue train -S model.alpha=... -S model.beta=...`, run two at a time: one EICS fit
-at params.yaml's other values, in a copy of its own (the workspace is left as it is), keeping the
-epoch with the best validation MAP (models/train_summary.json). The ranking and the heatmap use that
-validation MAP (average of both directions) only, and say so. The point validation picks then
-runs to `evaluate` as one more experiment (its fit comes from DVC's run cache) for its test
-MAP, the only test number shown. Writes results/grid.csv and results/grid.png;
-`--collect-only` redraws them from the experiments already run.
+Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one EICS fit at params.yaml's other
+values, through the same function as the `train` stage (`pipeline.train.fit_eics`), two fits at
+a time in worker processes (each loads TensorFlow once), keeping the epoch with the best
+validation MAP. The ranking and the heatmap use that validation MAP (average of both
+directions) only, and say so. The point validation picks then runs as a DVC experiment,
+`dvc exp run --temp evaluate -S model.alpha=... -S model.beta=...` (the workspace is left as it
+is), for its test MAP, the only test number shown; that experiment's own fit must reproduce the
+grid's validation MAP, or the grid stops with an error. Writes results/grid.csv and
+results/grid.png; `--collect-only` redraws them from results/grid.csv.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import csv
 import json
 import re
 import subprocess
-import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -23,6 +25,8 @@ from pipeline import paths
 from pipeline.stage import StageError, run
 
 GRID = (0.0, 0.001, 0.01, 0.1, 1.0)
+JOBS = 2  # fits at a time (this machine has 2 cores)
+SAME_FIT = 1e-6  # the chosen point's DVC experiment must give the grid's validation MAP within this
 
 
 def sh(*args: str) -> str:
@@ -33,8 +37,39 @@ def sh(*args: str) -> str:
     return result.stdout
 
 
-def run_point(target: str, alpha: float, beta: float) -> str:
-    """Run one experiment in a temporary copy; returns its name."""
+def fit_point(alpha: float, beta: float) -> dict:
+    """One grid point: EICS at params.yaml with model.alpha and model.beta replaced."""
+    from extract.feature_store import read_features
+    from pipeline.params import feature_dims, load_params
+    from pipeline.train import fit_eics
+
+    params = load_params()
+    params["model"].update(alpha=alpha, beta=beta)
+    features = read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))
+    result = fit_eics(params, features)
+    return {"alpha": alpha, "beta": beta, "val_map_average": result.best_val_map["average"],
+            "best_epoch": result.best_epoch}
+
+
+def fit_grid(grid=GRID, jobs: int = JOBS) -> list[dict]:
+    """Validation MAP of every (alpha, beta) in `grid` x `grid`, `jobs` fits at a time."""
+    from extract.feature_store import read_features
+    from pipeline.params import feature_dims, load_params
+
+    read_features(paths.FEATURES, *feature_dims(load_params()), splits=("train", "val"))  # bad input: one line, here
+    points = [(a, b) for a in grid for b in grid]
+    print(f"grid: {len(points)} EICS fits, {jobs} at a time", flush=True)
+    rows = []
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        for row in pool.map(fit_point, *zip(*points)):
+            rows.append(row)
+            print(f"grid: {len(rows)}/{len(points)} alpha {row['alpha']}, beta {row['beta']}: "
+                  f"val MAP {row['val_map_average']:.4f}", flush=True)
+    return rows
+
+
+def run_experiment(target: str, alpha: float, beta: float) -> str:
+    """`dvc exp run --temp target` at (alpha, beta); returns the experiment's name."""
     out = sh("dvc", "exp", "run", "--temp", target, "-S", f"model.alpha={alpha}", "-S", f"model.beta={beta}")
     found = re.search(r"Ran experiment\(s\):\s*(\S+)", out)
     if not found:
@@ -42,64 +77,34 @@ def run_point(target: str, alpha: float, beta: float) -> str:
     return found.group(1)
 
 
-JOBS = 2  # experiments run at a time (this machine has 2 cores; DVC's own work per experiment overlaps the fits)
+def experiment_file(name: str, path) -> dict:
+    """A git-tracked JSON output (a metric) of experiment `name`, read from its git ref."""
+    refs = [r for r in sh("git", "for-each-ref", "--format=%(refname)", "refs/exps").split() if r.endswith("/" + name)]
+    if len(refs) != 1:
+        raise StageError(f"experiment {name}: expected one git ref under refs/exps, found {len(refs)}")
+    return json.loads(sh("git", "show", f"{refs[0]}:{path}"))
 
 
-def run_grid(grid=GRID, jobs: int = JOBS) -> None:
-    """Queue one `train` experiment per point and run the queue `jobs` at a time, each in its own copy."""
-    for alpha in grid:
-        for beta in grid:
-            sh("dvc", "exp", "run", "--queue", "train", "-S", f"model.alpha={alpha}", "-S", f"model.beta={beta}")
-    print(f"grid: {len(grid) ** 2} experiments queued; running {jobs} at a time", flush=True)
-    sh("dvc", "queue", "start", "-j", str(jobs))
-    done = -1
-    while True:
-        status = sh("dvc", "queue", "status")
-        finished = status.count("Success")
-        if finished != done:
-            print(f"grid: {finished} of {len(grid) ** 2} done", flush=True)
-            done = finished
-        if "Queued" not in status and "Running" not in status:
-            break
-        time.sleep(10)
-    if "Failed" in status:
-        raise StageError("some grid experiments failed; `dvc queue logs <name>` shows why")
-
-
-def experiments(show: list) -> list[dict]:
-    """(params, metrics) of every experiment in `dvc exp show --json` output."""
-    found = []
-    for commit in show:
-        for exp in commit.get("experiments") or []:
-            for rev in exp.get("revs", []):
-                data = rev.get("data") or {}
-                params = (data.get("params") or {}).get("params.yaml", {}).get("data", {})
-                metrics = {path: m.get("data", {}) for path, m in (data.get("metrics") or {}).items()}
-                if params and metrics:
-                    found.append({"name": rev.get("name"), "params": params, "metrics": metrics})
-    return found
-
-
-def collect(grid=GRID, tested: str | None = None) -> list[dict]:
-    """One row per grid point with its validation MAP (from an experiment whose train stage fitted
-    that point: train_summary's trained_with matches its params); the test MAP of experiment `tested`."""
-    rows, test_map = {}, {}
-    for exp in experiments(json.loads(sh("dvc", "exp", "show", "--json"))):
-        key = (float(exp["params"]["model"]["alpha"]), float(exp["params"]["model"]["beta"]))
-        summary = exp["metrics"].get(str(paths.TRAIN_SUMMARY), {})
-        fitted = summary.get("trained_with", {}).get("model", {})
-        if key[0] in grid and key[1] in grid and (fitted.get("alpha"), fitted.get("beta")) == key:
-            rows[key] = {"alpha": key[0], "beta": key[1], "val_map_average": summary["val_map_average"],
-                         "experiment": exp["name"]}
-        if tested and exp["name"] == tested:
-            test_map[key] = exp["metrics"].get(str(paths.METRICS), {}).get("map_average")
-    return [{**rows[k], "test_map_average": test_map.get(k)} for k in sorted(rows)]
+def evaluate_chosen_point(rows: list[dict]) -> list[dict]:
+    """Run the point validation picks to `evaluate` as a DVC experiment; its test MAP joins its row."""
+    best = pick_on_validation(rows)[0]
+    name = run_experiment("evaluate", best["alpha"], best["beta"])
+    summary = experiment_file(name, paths.TRAIN_SUMMARY)
+    if abs(summary["val_map_average"] - best["val_map_average"]) > SAME_FIT:
+        raise StageError(f"experiment {name} fitted alpha {best['alpha']}, beta {best['beta']} to validation MAP "
+                         f"{summary['val_map_average']:.6f}, the grid to {best['val_map_average']:.6f}: the fit is not "
+                         "reproducible here, so the heatmap and the test MAP would describe different models")
+    test_map = experiment_file(name, paths.METRICS)["map_average"]
+    print(f"grid: validation picks alpha {best['alpha']}, beta {best['beta']}; experiment {name}: test MAP {test_map:.4f}")
+    chosen = (best["alpha"], best["beta"])
+    return [{**r, "test_map_average": test_map if (r["alpha"], r["beta"]) == chosen else None,
+             "experiment": name if (r["alpha"], r["beta"]) == chosen else ""} for r in rows]
 
 
 def pick_on_validation(rows: list[dict]) -> list[dict]:
     """Rows ranked by validation MAP; the test MAP is kept only for the first (the chosen point)."""
     ranked = sorted(rows, key=lambda r: -r["val_map_average"])
-    return [{**r, "rank": i + 1, "test_map_average": r["test_map_average"] if i == 0 else ""} for i, r in enumerate(ranked)]
+    return [{**r, "rank": i + 1, "test_map_average": r.get("test_map_average") if i == 0 else ""} for i, r in enumerate(ranked)]
 
 
 def setting_line() -> str:
@@ -123,7 +128,7 @@ def write_outputs(rows: list[dict], setting: str, grid=GRID) -> None:
     paths.RESULTS.mkdir(exist_ok=True)
     rows = pick_on_validation(rows)
     with open(paths.RESULTS / "grid.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, ["rank", "alpha", "beta", "val_map_average", "test_map_average", "experiment"])
+        writer = csv.DictWriter(f, ["rank", "alpha", "beta", "val_map_average", "best_epoch", "test_map_average", "experiment"])
         writer.writeheader()
         writer.writerows(rows)
     table = np.full((len(grid), len(grid)), np.nan)
@@ -154,38 +159,24 @@ def write_outputs(rows: list[dict], setting: str, grid=GRID) -> None:
     print(f"grid: {len(rows)} points -> {paths.RESULTS / 'grid.csv'}, {paths.RESULTS / 'grid.png'}")
 
 
-def previous_test_map(rows: list[dict]) -> list[dict]:
-    """With --collect-only: keep the test MAP results/grid.csv already holds for the point validation picks."""
+def read_rows() -> list[dict]:
+    """The rows results/grid.csv holds (for --collect-only)."""
     path = paths.RESULTS / "grid.csv"
-    if not path.is_file() or not rows:
-        return rows
+    if not path.is_file():
+        raise StageError(f"{path} does not exist; run `python -m pipeline.grid` without --collect-only")
     with open(path) as f:
-        tested = [r for r in csv.DictReader(f) if r["test_map_average"]]
-    best = pick_on_validation(rows)[0]
-    for r in tested:
-        if (float(r["alpha"]), float(r["beta"])) == (best["alpha"], best["beta"]):
-            return [{**row, "test_map_average": float(r["test_map_average"]) if row is best or (
-                row["alpha"], row["beta"]) == (best["alpha"], best["beta"]) else None} for row in rows]
-    return rows
+        return [{"alpha": float(r["alpha"]), "beta": float(r["beta"]), "val_map_average": float(r["val_map_average"]),
+                 "best_epoch": int(r["best_epoch"]) if r.get("best_epoch") else "",
+                 "test_map_average": float(r["test_map_average"]) if r["test_map_average"] else None,
+                 "experiment": r["experiment"]} for r in csv.DictReader(f)]
 
 
 def main(args) -> None:
-    if not args.collect_only:
-        run_grid()
-    rows = collect()
-    if not rows:
-        raise StageError("no grid experiments found; run `python -m pipeline.grid` without --collect-only")
-    if not args.collect_only:
-        best = pick_on_validation(rows)[0]
-        name = run_point("evaluate", best["alpha"], best["beta"])
-        print(f"grid: validation picks alpha {best['alpha']}, beta {best['beta']}; its test MAP: experiment {name}")
-        rows = collect(tested=name)
-    else:
-        rows = previous_test_map(rows)
+    rows = read_rows() if args.collect_only else evaluate_chosen_point(fit_grid())
     write_outputs(rows, setting_line())
 
 
 if __name__ == "__main__":
-    run(main, reads=("model.alpha", "model.beta (each point sets them with -S; the rest of params.yaml as is)",),
+    run(main, reads=("model.alpha, model.beta (each point replaces them; the rest of params.yaml as is)",),
         arguments=[("--collect-only", {"action": "store_true",
-                                       "help": "do not queue or run: collect the finished experiments into the heatmap"})])
+                                       "help": "fit nothing: redraw the heatmap from results/grid.csv"})])

@@ -17,6 +17,24 @@ from pipeline.params import feature_dims, load_params
 from pipeline.stage import StageError, run
 
 
+def fit_eics(params: dict, features, log_epoch=None):
+    """EICS fitted on `features`' train split at `params`' model, train and fusion values, the
+    epoch chosen on its validation split (`model.training.TrainResult`). The `train` stage and
+    `pipeline.grid` both fit through here."""
+    from model.baselines.eics_variants import build_for
+    from model.training import TrainingDiverged, seed_everything, train_eics
+    from pipeline.method_options import method_options
+
+    options = method_options("eics", params)
+    cfg, network = options["config"], options["network"]
+    seed_everything(cfg.seed)
+    model = build_for(features.splits["train"], features.n_classes, network, params["model"]["shared_trunk"])
+    try:
+        return train_eics(model, features.splits["train"], features.splits["val"], features.n_classes, cfg, log_epoch)
+    except TrainingDiverged as err:
+        raise StageError(str(err)) from None
+
+
 def main() -> None:
     params = load_params()
     from dvclive import Live
@@ -24,29 +42,20 @@ def main() -> None:
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.saving import save_model_reproducibly
-    from model.baselines.eics_variants import build_for
-    from model.training import TrainingDiverged, seed_everything, train_eics
-    from pipeline.method_options import method_options
 
     features = read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))
-    options = method_options("eics", params)
-    cfg, network = options["config"], options["network"]
-    print(f"train: EICS at params.yaml's settings (alpha {cfg.alpha}, beta {cfg.beta}, weight decay {cfg.weight_decay}, "
-          f"loss form {cfg.loss_form})", flush=True)
-    seed_everything(cfg.seed)
-    model = build_for(features.splits["train"], features.n_classes, network, params["model"]["shared_trunk"])
+    m, t = params["model"], params["train"]
+    print(f"train: EICS at params.yaml's settings (alpha {m['alpha']}, beta {m['beta']}, weight decay {t['weight_decay']}, "
+          f"loss form {m['loss_form']})", flush=True)
     with Live(dir=str(paths.DVCLIVE), save_dvc_exp=False, dvcyaml=None) as live:
         def log_epoch(epoch, record):
             for name, value in record.items():
                 live.log_metric(name, value)
             live.next_step()
             val = f", val MAP {record['val_map_average']:.4f}" if "val_map_average" in record else ""
-            print(f"epoch {epoch}/{cfg.epochs}: loss {record['loss_total']:.4f}{val}", flush=True)
+            print(f"epoch {epoch}/{t['epochs']}: loss {record['loss_total']:.4f}{val}", flush=True)
 
-        try:
-            result = train_eics(model, features.splits["train"], features.splits["val"], features.n_classes, cfg, log_epoch)
-        except TrainingDiverged as err:
-            raise StageError(str(err)) from None
+        result = fit_eics(params, features, log_epoch)
     paths.MODEL.parent.mkdir(parents=True, exist_ok=True)
     tmp = paths.MODEL.with_name("tmp_" + paths.MODEL.name)
     save_model_reproducibly(result.model, tmp)
@@ -55,7 +64,7 @@ def main() -> None:
     summary = {
         "trained_with": {section: params[section] for section in ("model", "train", "fusion")},
         "best_epoch": result.best_epoch,
-        "epochs": cfg.epochs,
+        "epochs": t["epochs"],
         "epochs_run": result.epochs_run,
         "val_map_average": result.best_val_map["average"],
         "val_map_audio_to_visual": result.best_val_map["audio_to_visual"],

@@ -1,47 +1,51 @@
 import csv
 
+import pytest
+
 from pipeline import grid
+from pipeline.stage import StageError
 
 
-def exp_show(points):
-    """The shape of `dvc exp show --json` (DVC 3) with one experiment per grid point."""
-    revs = [{
-        "rev": f"r{i}", "name": f"exp-{i}",
-        "data": {
-            "params": {"params.yaml": {"data": {"model": {"alpha": a, "beta": b}}}},
-            "metrics": {"results/metrics.json": {"data": {"map_average": test}},
-                        "models/train_summary.json": {"data": {"val_map_average": val, "trained_with": {
-                            "model": {"alpha": a, "beta": b}}}}},
-        },
-    } for i, (a, b, val, test) in enumerate(points)]
-    return [{"rev": "workspace", "data": {}, "experiments": None},
-            {"rev": "abc", "data": {}, "experiments": [{"revs": [r], "name": r["name"]} for r in revs]}]
+def fitted_rows():
+    """What `fit_grid` returns: one row per point, validation MAP rising with alpha."""
+    return [{"alpha": a, "beta": b, "val_map_average": 0.1 + a, "best_epoch": 3} for a in grid.GRID for b in grid.GRID]
 
 
-def test_an_experiment_whose_fit_did_not_run_at_its_params_is_not_a_grid_point(monkeypatch):
-    """An experiment run only to another target carries the baseline's train_summary: it is not counted."""
-    stale = exp_show([(0.0, 0.0, 0.3, 0.4)])
-    stale[1]["experiments"][0]["revs"][0]["data"]["params"]["params.yaml"]["data"]["model"]["alpha"] = 0.1
-    monkeypatch.setattr(grid, "sh", lambda *args: __import__("json").dumps(stale))
-    assert grid.collect() == []
+def fake_experiment(monkeypatch, val_map: float, test_map: float) -> list:
+    """`dvc exp run` and the experiment's git-tracked metrics, replaced; returns the targets run."""
+    runs = []
+    monkeypatch.setattr(grid, "run_experiment", lambda target, a, b: runs.append((target, a, b)) or "exp-chosen")
+    files = {str(grid.paths.TRAIN_SUMMARY): {"val_map_average": val_map},
+             str(grid.paths.METRICS): {"map_average": test_map}}
+    monkeypatch.setattr(grid, "experiment_file", lambda name, path: files[str(path)])
+    return runs
 
 
-def test_collect_and_write_heatmap_and_csv(tmp_path, monkeypatch):
-    points = [(a, b, 0.1 + a, 0.2 + a + b) for a in grid.GRID for b in grid.GRID]
-    found = grid.experiments(exp_show(points))
-    assert len(found) == 25 and found[0]["params"]["model"] == {"alpha": 0.0, "beta": 0.0}
-    monkeypatch.setattr(grid, "sh", lambda *args: __import__("json").dumps(exp_show(points)))
+def test_the_point_validation_picks_alone_runs_to_evaluate_and_gets_a_test_map(monkeypatch):
+    runs = fake_experiment(monkeypatch, val_map=1.1, test_map=0.9)
+    rows = grid.evaluate_chosen_point(fitted_rows())
+    assert runs == [("evaluate", 1.0, 0.0)]  # highest validation MAP; ties go to the first in grid order
+    tested = [r for r in rows if r["test_map_average"] is not None]
+    assert [(r["alpha"], r["beta"], r["test_map_average"], r["experiment"]) for r in tested] == [(1.0, 0.0, 0.9, "exp-chosen")]
+
+
+def test_a_dvc_fit_that_does_not_reproduce_the_grid_stops_the_grid(monkeypatch):
+    fake_experiment(monkeypatch, val_map=1.1 + 1e-3, test_map=0.9)
+    with pytest.raises(StageError, match="not reproducible"):
+        grid.evaluate_chosen_point(fitted_rows())
+
+
+def test_heatmap_and_csv_round_trip_through_collect_only(tmp_path, monkeypatch):
+    fake_experiment(monkeypatch, val_map=1.1, test_map=0.9)
     monkeypatch.setattr(grid.paths, "RESULTS", tmp_path)
-    rows = grid.collect(tested="exp-24")  # the last point's experiment is the one run to evaluate
-    assert len(rows) == 25 and rows[-1]["test_map_average"] == 0.2 + 1.0 + 1.0
-    assert [r["test_map_average"] for r in rows[:-1]] == [None] * 24  # a train-only experiment has no test MAP
-    rows = [{**r, "test_map_average": 0.2 + r["alpha"] + r["beta"]} for r in rows]
+    rows = grid.evaluate_chosen_point(fitted_rows())
     grid.write_outputs(rows, "synthetic data, backbone: none")
     with open(tmp_path / "grid.csv") as f:
         written = list(csv.DictReader(f))
     assert len(written) == 25
-    assert [float(r["val_map_average"]) for r in written] == sorted((0.1 + a for a, *_ in points), reverse=True)
-    chosen = written[0]  # highest validation MAP: alpha 1.0 (every beta ties; the first in the grid order wins)
-    assert float(chosen["alpha"]) == 1.0 and float(chosen["test_map_average"]) == 0.2 + 1.0 + float(chosen["beta"])
-    assert all(r["test_map_average"] == "" for r in written[1:])  # test shown for the chosen point only
+    assert [float(r["val_map_average"]) for r in written] == sorted((r["val_map_average"] for r in rows), reverse=True)
+    assert written[0]["test_map_average"] == "0.9" and all(r["test_map_average"] == "" for r in written[1:])
     assert (tmp_path / "grid.png").stat().st_size > 5000
+    read = grid.read_rows()
+    assert sorted((r["alpha"], r["beta"], r["val_map_average"], r["test_map_average"]) for r in read) == sorted(
+        (r["alpha"], r["beta"], r["val_map_average"], r["test_map_average"]) for r in rows)

@@ -123,7 +123,8 @@ BROKEN_RUNS = [
                           "data.videos": "elsewhere"}),
     ("pipeline.extract_modality audio", {}), ("pipeline.extract_modality visual", {}), ("pipeline.pca", {}),
     ("pipeline.features", {}), ("pipeline.train", {}), ("pipeline.evaluate", {}),
-    ("pipeline.method cca", {}), ("pipeline.method explicit_only", {}), ("pipeline.report", {}), ("pipeline.grid --collect-only", {}), ("pipeline.index", {}),
+    ("pipeline.method cca", {}), ("pipeline.method explicit_only", {}), ("pipeline.report", {}),
+    ("pipeline.grid --collect-only", {}), ("pipeline.grid", {}), ("pipeline.index", {}),
     ("pipeline.search bird/bird_00", {}),
 ]
 
