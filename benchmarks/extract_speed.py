@@ -47,7 +47,9 @@ def inception_modality(load_backbone: bool = True):
 
         embed = compiled_embedding(keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None))
         embed(__import__("numpy").zeros((BATCH, IMAGE_SIZE, IMAGE_SIZE, 3), "uint8"))  # warm-up (graph building)
-    return Modality("visual", "inceptionv3 (random weights)", partial(decode_frames_1fps, size=IMAGE_SIZE), embed, BATCH)
+    return Modality(
+        "visual", "inceptionv3 (random weights)", partial(decode_frames_1fps, size=IMAGE_SIZE), embed, BATCH
+    )
 
 
 def clips_in(root, per_class):
@@ -91,8 +93,16 @@ def ray_run(clips, out, address=""):
     from extract.ray_engine import RaySettings, extract_with_ray
 
     clock = ShardClock()
-    extract_with_ray(clips, inception_modality(False), inception_modality, partial(inception_modality, False), out, SHARD,
-                     RaySettings(address, 1, 0, 1, cpus_per_worker=1), log=clock)
+    extract_with_ray(
+        clips,
+        inception_modality(False),
+        inception_modality,
+        partial(inception_modality, False),
+        out,
+        SHARD,
+        RaySettings(address, 1, 0, 1, cpus_per_worker=1),
+        log=clock,
+    )
     return clock
 
 
@@ -113,8 +123,12 @@ def stage_run(engine, root, per_class, out):
 def timed_stage(engine, root, per_class, out):
     """Wall seconds of a fresh process running `engine`, and its steady-state seconds per shard."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "benchmarks.extract_speed", "--stage", engine, str(root), str(per_class), str(out)],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.extract_speed", "--stage", engine, str(root), str(per_class), str(out)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.getcwd()),
+    )
     seconds = time.perf_counter() - started
     if done.returncode:
         raise RuntimeError(f"{engine} run failed: {done.stderr[-2000:]}")
@@ -186,12 +200,18 @@ def main(per_class=PER_CLASS):
         subprocess.run([ray_cli, "start", "--head", f"--num-cpus={os.cpu_count()}", "--include-dashboard=false",
                         "--disable-usage-stats"], check=True, capture_output=True)
         try:
-            subprocess.run([sys.executable, "-m", "benchmarks.extract_speed", "--warm-up"], check=True, capture_output=True,
-                           env=dict(os.environ, PYTHONPATH=os.getcwd()))
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.extract_speed", "--warm-up"],
+                check=True,
+                capture_output=True,
+                env=dict(os.environ, PYTHONPATH=os.getcwd()),
+            )
             timings = {}
             for attempt, order in enumerate(ROUNDS):  # interleaved, alternating order: the machine is shared and drifts
                 for engine in order:
-                    timings.setdefault(engine, []).append(timed_stage(engine, root, per_class, Path(tmp) / f"{engine}{attempt}"))
+                    timings.setdefault(engine, []).append(
+                        timed_stage(engine, root, per_class, Path(tmp) / f"{engine}{attempt}")
+                    )
         finally:
             subprocess.run([ray_cli, "stop", "--force"], capture_output=True)
         modality = inception_modality()
@@ -211,33 +231,56 @@ def main(per_class=PER_CLASS):
         one_at_a_time = (time.perf_counter() - started) * n_frames / frames_12
         peaks = []
         for per_class in (2, 8):
-            out = subprocess.run([sys.executable, "-m", "benchmarks.extract_speed", "--memory", str(root), str(per_class)],
-                                 capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONPATH=os.getcwd()))
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.extract_speed", "--memory", str(root), str(per_class)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=dict(os.environ, PYTHONPATH=os.getcwd()),
+            )
             peaks.append(int(out.stdout.split()[-1]) / 2 ** 20)
     local, local_steady = (min(t[i] for t in timings["local"]) for i in (0, 1))
     ray_time, ray_steady = (min(t[i] for t in timings["ray"]) for i in (0, 1))
     print(f"{len(clips)} clips, {n_frames} frames at 1 fps, shards of {SHARD} clips, batches of {BATCH} frames")
     print(f"backbone only:        {len(clips) / backbone_only:6.2f} clips/s ({n_frames / backbone_only:.1f} frames/s)")
-    print(f"local engine:         {len(clips) / preloaded:6.2f} clips/s  -> {backbone_only / preloaded:.0%} of backbone-only "
-          f"(weights loaded beforehand, as for backbone-only)")
-    print(f"local engine, as a stage: {len(clips) / local:6.2f} clips/s ({local:.1f} s: fresh process, imports, weights, extraction)")
-    print(f"ray engine, as a stage:   {len(clips) / ray_time:6.2f} clips/s ({ray_time:.1f} s: fresh driver joining a running "
-          f"runtime, actor process importing TensorFlow and loading the weights, extraction)")
+    print(
+        f"local engine:         {len(clips) / preloaded:6.2f} clips/s  "
+        f"-> {backbone_only / preloaded:.0%} of backbone-only "
+        f"(weights loaded beforehand, as for backbone-only)"
+    )
+    print(
+        f"local engine, as a stage: {len(clips) / local:6.2f} clips/s "
+        f"({local:.1f} s: fresh process, imports, weights, extraction)"
+    )
+    print(
+        f"ray engine, as a stage:   {len(clips) / ray_time:6.2f} clips/s "
+        f"({ray_time:.1f} s: fresh driver joining a running "
+        f"runtime, actor process importing TensorFlow and loading the weights, extraction)"
+    )
     round_ratios = sorted(timings["local"][i][0] / timings["ray"][i][0] for i in range(len(ROUNDS)))
-    print(f"ray/local = {local / ray_time:.2f}  (target >= 0.90; best of {len(ROUNDS)} runs each in alternating order; "
-          f"all runs: local {', '.join(f'{t[0]:.1f}' for t in timings['local'])} s, "
-          f"ray {', '.join(f'{t[0]:.1f}' for t in timings['ray'])} s; "
-          f"ratio within each round {', '.join(f'{r:.2f}' for r in round_ratios)}, median {round_ratios[len(round_ratios) // 2]:.2f})")
+    print(
+        f"ray/local = {local / ray_time:.2f}  (target >= 0.90; best of {len(ROUNDS)} runs each in alternating order; "
+        f"all runs: local {', '.join(f'{t[0]:.1f}' for t in timings['local'])} s, "
+        f"ray {', '.join(f'{t[0]:.1f}' for t in timings['ray'])} s; "
+        f"ratio within each round {', '.join(f'{r:.2f}' for r in round_ratios)}, "
+        f"median {round_ratios[len(round_ratios) // 2]:.2f})"
+    )
     print(f"steady state (first to last shard written, start-up left out): ray/local = {local_steady / ray_steady:.2f} "
           f"({SHARD / local_steady:.2f} vs {SHARD / ray_steady:.2f} clips/s; the Ray actor at "
           f"{SHARD / ray_steady / (len(clips) / backbone_only):.0%} of backbone-only)")
     shards = -(-len(clips) // SHARD)
     local_fixed, ray_fixed = local - shards * local_steady, ray_time - shards * ray_steady
-    print(f"fixed start-up (whole run minus {shards} shards at the steady rate): local {local_fixed:.1f} s, ray {ray_fixed:.1f} s")
+    print(
+        f"fixed start-up (whole run minus {shards} shards at the steady rate): "
+        f"local {local_fixed:.1f} s, ray {ray_fixed:.1f} s"
+    )
     for n in (48, 96, 480, 28000):
         projected = (local_fixed + n / SHARD * local_steady) / (ray_fixed + n / SHARD * ray_steady)
         print(f"  projected ray/local at {n:>6} clips: {projected:.2f}")
-    print(f"one frame at a time:  {len(clips) / one_at_a_time:6.2f} clips/s  -> the local engine (weights loaded) is {one_at_a_time / preloaded:.1f}x faster")
+    print(
+        f"one frame at a time:  {len(clips) / one_at_a_time:6.2f} clips/s  "
+        f"-> the local engine (weights loaded) is {one_at_a_time / preloaded:.1f}x faster"
+    )
     print(f"ray engine peak memory (driver + all Ray processes): {peaks[0]:.0f} MiB for {2 * len(CLASSES)} clips, "
           f"{peaks[1]:.0f} MiB for {8 * len(CLASSES)} clips (ratio {peaks[1] / peaks[0]:.2f})")
 

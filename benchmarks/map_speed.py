@@ -62,11 +62,17 @@ def main():
     loop_s = (time.perf_counter() - start) / LOOP_QUERIES * 2 * N
     diff = np.abs(a2v.average_precision[:LOOP_QUERIES] - loop_ap).max()
 
-    print(f"MAP@all at n = {N} (both directions): A->V {a2v.mean_average_precision:.4f}, V->A {v2a.mean_average_precision:.4f}")
+    print(
+        f"MAP@all at n = {N} (both directions): "
+        f"A->V {a2v.mean_average_precision:.4f}, V->A {v2a.mean_average_precision:.4f}"
+    )
     print(f"ours, tie-aware MAP:        {ours_s:8.3f} s for both directions (best of 5)")
     print(f"numpy.sort of the two float64 distance matrices: {sort_s:8.3f} s (best of 5)")
     print(f"ours / sort:                {ours_s / sort_s:8.2f}   (target <= 0.50)")
-    print(f"plain loop:                 {loop_s:8.1f} s (measured on {LOOP_QUERIES} queries, scaled); ours is {loop_s / ours_s:.0f}x faster")
+    print(
+        f"plain loop:                 {loop_s:8.1f} s (measured on {LOOP_QUERIES} queries, scaled); "
+        f"ours is {loop_s / ours_s:.0f}x faster"
+    )
     print(f"max |AP difference| vs loop: {diff:.2e}")
 
 

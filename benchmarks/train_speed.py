@@ -10,15 +10,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from dataclasses import replace  # noqa: E402
+
 import tensorflow as tf  # noqa: E402
 
 from extract.synthetic import make_synthetic_features  # noqa: E402
 from model.networks import build_eics  # noqa: E402
-from dataclasses import replace  # noqa: E402
-
 from model.training import seed_everything, train_eics  # noqa: E402
-from pipeline.params import load_params  # noqa: E402
 from pipeline.method_options import train_config  # noqa: E402
+from pipeline.params import load_params  # noqa: E402
 
 N_TRAIN, N_VAL, BATCH = 20234, 2248, 256  # VEGAS: 22,482 training clips, 10 % kept for validation
 
@@ -43,11 +43,21 @@ def main():
     model = build_eics(128, 1024, 10, [1024, 1024], [1024, 2048])  # the paper's Table 1 widths
     stamps = [time.perf_counter()]
     cfg = replace(train_config(load_params()), epochs=3, batch_size=BATCH, validate_every=100, patience=100)
-    train_eics(model, features.splits["train"], features.splits["val"], 10, cfg, lambda e, r: stamps.append(time.perf_counter()))
+    train_eics(
+        model,
+        features.splits["train"],
+        features.splits["val"],
+        10,
+        cfg,
+        lambda e, r: stamps.append(time.perf_counter()),
+    )
     epoch_s = stamps[2] - stamps[1]  # epoch 2: no tracing, no validation
     flops = 3 * dense_flops_per_sample(model) * (N_TRAIN // BATCH) * BATCH
     rate = matmul_rate()
-    print(f"training epoch on {N_TRAIN} clips, batch {BATCH}: {epoch_s:.2f} s (first epoch with tracing {stamps[1] - stamps[0]:.2f} s)")
+    print(
+        f"training epoch on {N_TRAIN} clips, batch {BATCH}: {epoch_s:.2f} s "
+        f"(first epoch with tracing {stamps[1] - stamps[0]:.2f} s)"
+    )
     print(f"dense FLOPs per epoch: {flops / 1e12:.3f} TFLOP -> {flops / epoch_s / 1e9:.1f} GFLOP/s achieved")
     print(f"matmul rate ({BATCH}x1024 @ 1024x2048, float32): {rate / 1e9:.1f} GFLOP/s")
     print(f"training loop reaches {flops / epoch_s / rate:.0%} of the matmul rate")

@@ -59,8 +59,12 @@ def loss_curves(history: dict[str, list[float]], path, best_epoch: int | None = 
         if best_epoch:
             ax.axvline(best_epoch, color="#CC6677", linestyle="--", linewidth=1)
     if best_epoch:
-        np.atleast_1d(axes)[-1].legend([Line2D([], [], color="#CC6677", linestyle="--")],
-                                       [f"epoch {best_epoch}: best validation MAP (kept)"], fontsize=7, loc="lower right")
+        np.atleast_1d(axes)[-1].legend(
+            [Line2D([], [], color="#CC6677", linestyle="--")],
+            [f"epoch {best_epoch}: best validation MAP (kept)"],
+            fontsize=7,
+            loc="lower right",
+        )
     fig.suptitle("EICS training, per epoch" + (f"\n{_wrapped(setting, 160)}" if setting else ""), fontsize=9)
     fig.tight_layout()
     _save(fig, path)
@@ -158,9 +162,18 @@ def tsne(audio: np.ndarray, visual: np.ndarray, labels: np.ndarray, class_names,
     classes = ax.legend([Patch(color=class_colour(c)) for c in present], [class_names[c] for c in present],
                         title="class", fontsize=7, title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.add_artist(classes)
-    ax.legend([Line2D([], [], marker="o", linestyle="", color="#444"), Line2D([], [], marker="^", linestyle="", color="#444")],
-              ["audio", "visual"], title="modality", fontsize=7, title_fontsize=8, loc="lower left",
-              bbox_to_anchor=(1.01, 0.0))
+    ax.legend(
+        [
+            Line2D([], [], marker="o", linestyle="", color="#444"),
+            Line2D([], [], marker="^", linestyle="", color="#444"),
+        ],
+        ["audio", "visual"],
+        title="modality",
+        fontsize=7,
+        title_fontsize=8,
+        loc="lower left",
+        bbox_to_anchor=(1.01, 0.0),
+    )
     ax.set_title("fused test embeddings (t-SNE)" + (f"\n{_wrapped(setting, 90)}" if setting else ""), fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])

@@ -207,7 +207,9 @@ def _repair_mixed_buckets(distances, irrelevant, buckets, precision_sum, hits_at
     provisional = np.where(was_rel, (rel_before[seg] + slot + 1) / (start[seg] + slot + 1.0), 0.0)
     precision_sum = precision_sum + np.bincount(item_row, weights=term - provisional, minlength=n_rows)
     whole_items = ~in_bucket
-    precision_sum[whole_rows] = np.bincount(item_row[whole_items], weights=term[whole_items], minlength=n_rows)[whole_rows]
+    precision_sum[whole_rows] = np.bincount(item_row[whole_items], weights=term[whole_items], minlength=n_rows)[
+        whole_rows
+    ]
     hits_at = dict(hits_at)
     for k in scopes:
         inside = rank <= k
@@ -238,7 +240,9 @@ def retrieval_scores(
         g_distinct, g_index = g_unit, None
     g_transposed = np.ascontiguousarray(g_distinct.T)
 
-    def scaled_similarities(rows, out):  # 2^29 q.g; 2^29 - that = 2^29 (1 - q.g) exactly (a power of two commutes with rounding)
+    def scaled_similarities(
+        rows, out
+    ):  # 2^29 q.g; 2^29 - that = 2^29 (1 - q.g) exactly (a power of two commutes with rounding)
         if g_index is None:
             return np.matmul(q_scaled[rows], g_transposed, out=out)
         return np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)

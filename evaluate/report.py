@@ -44,7 +44,9 @@ def p_text(test) -> str:
     return f"{test.p_value:.3g} (Δ {-test.difference:+.3f}, 95 % CI {-test.high:+.3f} … {-test.low:+.3f})"
 
 
-def map_table(methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5, 10), against: str | None = None) -> str:
+def map_table(
+    methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5, 10), against: str | None = None
+) -> str:
     """Rows: methods. Columns: our A→V, V→A, Avg. (per-query MAP, mean ± std over seeds), class-averaged MAP,
     R@k, the p-value of the paired test against the reference (the best average MAP, or `against`), then the
     paper's three numbers on `dataset`. Bold: not significantly worse than the table's best average MAP at
@@ -53,7 +55,7 @@ def map_table(methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5
     ref, tests = comparisons(methods, results, against) if against else (best, against_best)
     best_name = DISPLAY.get(ref, ref) if ref else "the best"
     lines = [
-        f"| Method | A→V (ours) | V→A (ours) | Avg. (ours) | Class-averaged MAP (ours) | "
+        "| Method | A→V (ours) | V→A (ours) | Avg. (ours) | Class-averaged MAP (ours) | "
         + " | ".join(f"R@{k}" for k in recall_ks)
         + f" | p-value vs {best_name} | A→V (paper, {dataset}) | V→A (paper) | Avg. (paper) |",
         "|---|" + "---:|" * (8 + len(recall_ks)),

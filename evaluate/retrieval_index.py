@@ -99,10 +99,17 @@ def read_index(path: str | Path) -> RetrievalIndex:
         raise RetrievalIndexError(f"no index at {path}; run `dvc repro index` first")
     with h5py.File(path, "r") as f:
         return RetrievalIndex(
-            audio=f["audio"][()], visual=f["visual"][()], ids=f["ids"].asstr()[()].astype(object),
-            labels=f["labels"][()], split=f["split"].asstr()[()].astype(object), paths=f["paths"].asstr()[()].astype(object),
-            thumbnails=[bytes(t) for t in f["thumbnails"][()]], class_names=json.loads(f.attrs["class_names"]),
-            source=str(f.attrs["source"]), backbone=str(f.attrs["backbone"]), model_fingerprint=str(f.attrs["model_fingerprint"]),
+            audio=f["audio"][()],
+            visual=f["visual"][()],
+            ids=f["ids"].asstr()[()].astype(object),
+            labels=f["labels"][()],
+            split=f["split"].asstr()[()].astype(object),
+            paths=f["paths"].asstr()[()].astype(object),
+            thumbnails=[bytes(t) for t in f["thumbnails"][()]],
+            class_names=json.loads(f.attrs["class_names"]),
+            source=str(f.attrs["source"]),
+            backbone=str(f.attrs["backbone"]),
+            model_fingerprint=str(f.attrs["model_fingerprint"]),
             dataset=str(f.attrs.get("dataset", "")),
         )
 

@@ -25,7 +25,8 @@ section { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding:
 .card.hit { border-color: #2e8b57; }
 .card.miss { border-color: #c0392b; }
 .card img { width: 100%; border-radius: 3px; display: block; }
-.card .noimg { height: 60px; background: #eee; border-radius: 3px; display: flex; align-items: center; justify-content: center; color: #888; }
+.card .noimg { height: 60px; background: #eee; border-radius: 3px; display: flex; align-items: center;
+               justify-content: center; color: #888; }
 .mark { font-weight: bold; }
 .hit .mark { color: #2e8b57; }
 .miss .mark { color: #c0392b; }
@@ -83,7 +84,8 @@ class _Assets:
 
 def _thumbnail(assets: _Assets, clip: Clip) -> str:
     if clip.thumbnail:
-        return f'<img src="{html.escape(assets.link(clip.clip_id, "jpg", clip.thumbnail))}" alt="{html.escape(clip.clip_id)}">'
+        source = html.escape(assets.link(clip.clip_id, "jpg", clip.thumbnail))
+        return f'<img src="{source}" alt="{html.escape(clip.clip_id)}">'
     return '<div class="noimg">no video</div>'
 
 
@@ -92,7 +94,9 @@ def _query_html(assets: _Assets, result: QueryResult) -> str:
     other = "visual" if result.by == "audio" else "audio"
     sound = ""
     if q.audio:
-        sound = f'<audio controls preload="metadata" src="{html.escape(assets.link(q.clip_id, "wav", q.audio))}"></audio>'
+        sound = (
+            f'<audio controls preload="metadata" src="{html.escape(assets.link(q.clip_id, "wav", q.audio))}"></audio>'
+        )
     ap = "" if result.average_precision is None else f" · AP {result.average_precision:.3f}"
     known = result.possible is not None
     hits = sum(m.same_class for m in result.matches)

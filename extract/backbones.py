@@ -19,13 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from extract import audio_frontend
 from extract.audio_frontend import vggish_input
 from extract.rows import checked_rows
+
+if TYPE_CHECKING:  # annotations only: TensorFlow is imported where a backbone is built
+    import keras
+    import tensorflow as tf
 
 AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
 STANDIN_AUDIO = "standin-audio (random deterministic CNN, not VGGish)"

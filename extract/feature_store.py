@@ -77,8 +77,10 @@ def validate(features: FeatureSet, where: str, audio_dim: int | None = None, vis
             if not np.issubdtype(array.dtype, np.floating):
                 raise FeatureFileError(f"{label} must hold floats, got {array.dtype}")
             if dim is not None and array.shape[1] != dim:
-                raise FeatureFileError(f"{label} has {array.shape[1]} dimensions, but data.{modality}_dim in params.yaml "
-                                       f"says {dim}; set it to {array.shape[1]} or to auto")
+                raise FeatureFileError(
+                    f"{label} has {array.shape[1]} dimensions, but data.{modality}_dim in params.yaml "
+                    f"says {dim}; set it to {array.shape[1]} or to auto"
+                )
             if len(array) != len(split.labels):
                 raise FeatureFileError(f"{label} has {len(array)} rows but lab_{name} has {len(split.labels)}")
             if not np.isfinite(array).all():
@@ -160,8 +162,10 @@ def import_community_file(
     validate(features, str(path), audio_dim, visual_dim, required=("train", "test"))
     shared = set(features.splits["train"].ids) & set(features.splits["test"].ids)
     if shared:
-        raise FeatureFileError(f"{path}: {len(shared)} clip id(s) are in both train and test (e.g. {sorted(shared)[0]!r}); "
-                               "the test split must be disjoint from training")
+        raise FeatureFileError(
+            f"{path}: {len(shared)} clip id(s) are in both train and test (e.g. {sorted(shared)[0]!r}); "
+            "the test split must be disjoint from training"
+        )
     if "val" not in features.splits:
         features.splits["val"], features.splits["train"] = _carve(features.splits["train"], val_fraction, seed, path)
         features.provenance["val_carved_from_train"] = {"fraction": val_fraction, "seed": seed}
@@ -187,9 +191,13 @@ def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split,
     present = counts[counts > 0]
     if present.min() < 2:
         rare = int(np.flatnonzero(counts == present.min())[0])
-        raise FeatureFileError(f"{path}: class {rare} has {present.min()} training clip(s); need 2 to carve a validation split")
+        raise FeatureFileError(
+            f"{path}: class {rare} has {present.min()} training clip(s); need 2 to carve a validation split"
+        )
     index = np.arange(len(train))
-    from sklearn.model_selection import train_test_split  # imported here: sklearn costs seconds, most stages never carve
+    from sklearn.model_selection import (
+        train_test_split,  # imported here: sklearn costs seconds, most stages never carve
+    )
 
     try:
         rest, val = train_test_split(index, test_size=fraction, random_state=seed, stratify=train.labels)
@@ -219,11 +227,15 @@ def _read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
                 raise FeatureFileError(f"{path}: split {name} lacks dataset(s) {', '.join(missing)}")
             labels = _labels(np.asarray(f[f"lab_{name_in_file}"]), f"{path}: lab_{name_in_file}")
             ids = (
-                np.array([i.decode() if isinstance(i, bytes) else str(i) for i in f[f"ids_{name_in_file}"][()]], dtype=object)
+                np.array(
+                    [i.decode() if isinstance(i, bytes) else str(i) for i in f[f"ids_{name_in_file}"][()]], dtype=object
+                )
                 if f"ids_{name_in_file}" in f
                 else np.array([f"{name}_{i:06d}" for i in range(len(labels))], dtype=object)
             )
-            splits[name] = Split(np.asarray(f[f"audio_{name_in_file}"]), np.asarray(f[f"visual_{name_in_file}"]), labels, ids)
+            splits[name] = Split(
+                np.asarray(f[f"audio_{name_in_file}"]), np.asarray(f[f"visual_{name_in_file}"]), labels, ids
+            )
         needed = [s for s in ("train", "test") if s in wanted]
         if any(s not in splits for s in needed):
             raise FeatureFileError(f"{path}: needs at least audio/visual/lab datasets for {' and '.join(needed)}")

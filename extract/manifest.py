@@ -66,7 +66,9 @@ def stratified_split(labels: list[str], fractions=(0.7, 0.1, 0.2), seed: int = 0
     for label in sorted(set(labels)):
         members = [i for i, x in enumerate(labels) if x == label]
         if len(members) < 3:
-            raise ManifestError(f"class {label!r} has {len(members)} clip(s); each class needs at least 3 for train/val/test")
+            raise ManifestError(
+                f"class {label!r} has {len(members)} clip(s); each class needs at least 3 for train/val/test"
+            )
         members = [members[i] for i in rng.permutation(len(members))]
         n_val = max(1, round(fractions[1] * len(members)))
         n_test = max(1, round(fractions[2] * len(members)))

@@ -25,7 +25,9 @@ from typing import Callable
 
 from extract.shards import Modality, Progress, infer_shard, plan_shards, prepare_shard, write_shard
 
-FAULT_MARKER_ENV = "AVCMR_RAY_FAULT_MARKER"  # tests only: while the file it names exists, one actor call removes it and dies
+FAULT_MARKER_ENV = (
+    "AVCMR_RAY_FAULT_MARKER"  # tests only: while the file it names exists, one actor call removes it and dies
+)
 RETRIES = 3
 
 
@@ -98,8 +100,16 @@ def _bounded_retries() -> dict:
     return {"max_restarts": RETRIES, "max_task_retries": RETRIES}
 
 
-def extract_with_ray(clips, modality: Modality, make_modality: Callable[[], Modality], prepare_only: Callable[[], Modality],
-                     out_dir: str | Path, shard_size: int, settings: RaySettings, log=print) -> None:
+def extract_with_ray(
+    clips,
+    modality: Modality,
+    make_modality: Callable[[], Modality],
+    prepare_only: Callable[[], Modality],
+    out_dir: str | Path,
+    shard_size: int,
+    settings: RaySettings,
+    log=print,
+) -> None:
     """Write every missing or outdated shard of `clips` under out_dir with Ray Data.
 
     `modality` (loaded in the driver) names the backbone for the fingerprints; `make_modality`
@@ -115,8 +125,10 @@ def extract_with_ray(clips, modality: Modality, make_modality: Callable[[], Moda
     cpus = ray.cluster_resources().get("CPU", 0)
     if settings.workers * settings.cpus_per_worker + settings.cpus_per_decoder > cpus:
         raise RayCapacityError(
-            f"{settings.workers} backbone actor(s) x {settings.cpus_per_worker} CPU + {settings.cpus_per_decoder} CPU for "
-            f"one decode task exceeds the {cpus:g} CPUs of the Ray cluster; lower extract.ray.workers or cpus_per_worker")
+            f"{settings.workers} backbone actor(s) x {settings.cpus_per_worker} CPU + "
+            f"{settings.cpus_per_decoder} CPU for one decode task exceeds the {cpus:g} CPUs of the Ray cluster; "
+            "lower extract.ray.workers or cpus_per_worker"
+        )
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     items = [{"shard": k, "clips": pickle.dumps(plan.shards[k])} for k in plan.todo]

@@ -11,6 +11,8 @@ class BackboneOutputError(RuntimeError):
 def checked_rows(rows, expected: int, name: str) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.float32)
     if rows.ndim != 2 or len(rows) != expected:
-        raise BackboneOutputError(f"{name} returned {len(rows)} row(s) for {expected} example start(s): its framing "
-                                  "differs from the published model's (400-sample window, 160-sample hop, no end padding)")
+        raise BackboneOutputError(
+            f"{name} returned {len(rows)} row(s) for {expected} example start(s): its framing "
+            "differs from the published model's (400-sample window, 160-sample hop, no end padding)"
+        )
     return rows

@@ -94,7 +94,12 @@ def _write_clip(path: Path, label: str, rng: np.random.Generator) -> None:
     t = np.arange(int(duration * sample_rate)) / sample_rate
     sound = _sound(label, t, rng) + rng.uniform(0.02, 0.15) * rng.standard_normal(len(t))
     sound = np.clip(sound, -1, 1).astype(np.float32)
-    params = {"size": rng.uniform(8, 16), "speed": rng.uniform(1.0, 3.0), "x0": rng.uniform(35, 93), "y0": rng.uniform(30, 66)}
+    params = {
+        "size": rng.uniform(8, 16),
+        "speed": rng.uniform(1.0, 3.0),
+        "x0": rng.uniform(35, 93),
+        "y0": rng.uniform(30, 66),
+    }
     background = (rng.uniform(0, 80, (HEIGHT, WIDTH, 3)) + rng.uniform(0, 60, 3)).astype(np.uint8)
 
     frames = (_picture(label, float(i / fps), params, background) for i in range(int(duration * fps)))

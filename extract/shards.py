@@ -26,8 +26,8 @@ from typing import Callable
 import h5py
 import numpy as np
 
-from extract.rows import checked_rows
 from extract.decode import DecodeError
+from extract.rows import checked_rows
 
 
 @dataclass
@@ -81,7 +81,9 @@ def _infer_all(modality, prepared):
                               for clip, starts, inputs in prepared])
     else:
         inputs = np.concatenate([p[2] for p in prepared])
-        out = np.concatenate([modality.infer(inputs[i:i + modality.batch_size]) for i in range(0, len(inputs), modality.batch_size)])
+        out = np.concatenate(
+            [modality.infer(inputs[i : i + modality.batch_size]) for i in range(0, len(inputs), modality.batch_size)]
+        )
         out = checked_rows(out, sum(len(p[1]) for p in prepared), modality.backbone)
     if not np.isfinite(out).all():
         raise FloatingPointError(f"{modality.name} backbone produced non-finite values")
@@ -109,9 +111,15 @@ def _write_shard(path: Path, modality, prepared, rows, skipped, stamp):
         f["rows"] = rows if prepared else np.zeros((0, 0), np.float32)
         f["offsets"] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         f["starts"] = np.concatenate([p[1] for p in prepared]) if prepared else np.zeros(0)
-        f.create_dataset("ids", data=np.array([p[0].clip_id for p in prepared], dtype=object), dtype=h5py.string_dtype())
-        f.create_dataset("skipped_ids", data=np.array([s[0].clip_id for s in skipped], dtype=object), dtype=h5py.string_dtype())
-        f.create_dataset("skipped_reasons", data=np.array([s[1] for s in skipped], dtype=object), dtype=h5py.string_dtype())
+        f.create_dataset(
+            "ids", data=np.array([p[0].clip_id for p in prepared], dtype=object), dtype=h5py.string_dtype()
+        )
+        f.create_dataset(
+            "skipped_ids", data=np.array([s[0].clip_id for s in skipped], dtype=object), dtype=h5py.string_dtype()
+        )
+        f.create_dataset(
+            "skipped_reasons", data=np.array([s[1] for s in skipped], dtype=object), dtype=h5py.string_dtype()
+        )
         f.attrs["backbone"] = modality.backbone
         f.attrs["fingerprint"] = stamp
     os.replace(tmp, path)
@@ -187,7 +195,9 @@ def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 20
 
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    return (
+        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    )
 
 
 def read_shards(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict[str, str], str]:

@@ -200,10 +200,14 @@ def train_eics(
                 sums[k] = sums.get(k, 0.0) + float(v)
         record = {f"loss_{k}": v / n_batches for k, v in sums.items()}
         if not np.isfinite(record["loss_total"]):
-            raise TrainingDiverged(f"training diverged at epoch {epoch} (loss {record['loss_total']}); lower train.learning_rate")
+            raise TrainingDiverged(
+                f"training diverged at epoch {epoch} (loss {record['loss_total']}); lower train.learning_rate"
+            )
         if epoch % cfg.validate_every == 0 or epoch == cfg.epochs:
             fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-            val_map = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
+            val_map = bidirectional_map(
+                *fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels
+            )
             record.update({f"val_map_{k}": v for k, v in val_map.items()})
             tracker.offer(val_map["average"], lambda: (val_map, epoch, model.get_weights()), epoch * n_batches)
         history.append(record)

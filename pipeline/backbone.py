@@ -11,7 +11,9 @@ def use_standin(params: dict) -> bool:
     choice = params["extract"]["backbone"]
     is_sample = paths.is_bundled_sample(params["data"]["videos"])
     if choice == "standin" and not is_sample:
-        raise StageError("extract.backbone: standin is only for the bundled sample; real datasets need pretrained weights")
+        raise StageError(
+            "extract.backbone: standin is only for the bundled sample; real datasets need pretrained weights"
+        )
     return choice == "standin" or (choice == "auto" and is_sample)
 
 

@@ -30,7 +30,9 @@ def draw_figures(directions, per_class, names, audio, visual, labels, best_epoch
     figures.loss_curves(history, out["loss curves"], best_epoch, setting)
     figures.precision_scope({"EICS": {d: s.precision_at for d, s in directions.items()}}, out["precision at scope"],
                             setting)
-    figures.ap_per_class(names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"], setting)
+    figures.ap_per_class(
+        names, per_class["audio_to_visual"], per_class["visual_to_audio"], out["AP per class"], setting
+    )
     figures.tsne(audio, visual, labels, names, out["t-SNE"], setting=setting)
     return out
 
@@ -56,16 +58,23 @@ def retrieval_page(params: dict, setting: str) -> tuple[str, float]:
         label = int(index.labels[position])
         result = answer(index, index_clip(index, position, params["search"]["excerpt_seconds"]), label,
                         getattr(index, by)[position], by, gallery, top)
-        result.average_precision = mean_average_precision(getattr(index, by)[position][None], getattr(index, other(by))[gallery],
-                                                          index.labels[[position]], index.labels[gallery])
+        result.average_precision = mean_average_precision(
+            getattr(index, by)[position][None],
+            getattr(index, other(by))[gallery],
+            index.labels[[position]],
+            index.labels[gallery],
+        )
         results.append(result)
     hits = [m.same_class for r in results for m in r.matches]
     shown_map = float(np.mean([r.average_precision for r in results])) if results else float("nan")
-    intro = (f"{setting} MAP of the {len(results)} queries shown: {shown_map:.3f}. {len(results)} test queries "
-             f"({params['evaluate']['page_queries_per_class']} per class, seed {params['evaluate']['page_seed']}) "
-             f"by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
-             f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
-             f"cos = cosine similarity; ✓ = same class as the query; AP is the query's tie-aware average precision over the whole test gallery.")
+    intro = (
+        f"{setting} MAP of the {len(results)} queries shown: {shown_map:.3f}. {len(results)} test queries "
+        f"({params['evaluate']['page_queries_per_class']} per class, seed {params['evaluate']['page_seed']}) "
+        f"by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
+        f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
+        "cos = cosine similarity; ✓ = same class as the query; "
+        "AP is the query's tie-aware average precision over the whole test gallery."
+    )
     write_page(paths.RETRIEVAL_PAGE, "Retrieval examples", intro, results)
     return str(paths.RETRIEVAL_PAGE), float(np.mean(hits)) if hits else float("nan")
 

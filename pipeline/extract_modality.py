@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
@@ -31,8 +29,15 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
                 decode_frames_1fps(path)
             return to_examples(decode_audio(path))
 
-        return Modality("audio", backbone_name("audio", params), prepare, backbone.infer if backbone else None,
-                        x["batch_size"], f"frontend={x['audio_frontend']}", per_clip=backbone.per_clip if backbone else False)
+        return Modality(
+            "audio",
+            backbone_name("audio", params),
+            prepare,
+            backbone.infer if backbone else None,
+            x["batch_size"],
+            f"frontend={x['audio_frontend']}",
+            per_clip=backbone.per_clip if backbone else False,
+        )
     backbone = visual_backbone(params) if load_backbone else None
 
     def prepare_visual(path):
@@ -63,7 +68,9 @@ def main(args) -> None:
     name = args.modality
     params = load_params()
     out_dir = paths.EXTRACT / name
-    clips = [c for c in read_manifest(paths.MANIFEST) if not c.skip_reason] if params["data"]["source"] == "videos" else []
+    clips = (
+        [c for c in read_manifest(paths.MANIFEST) if not c.skip_reason] if params["data"]["source"] == "videos" else []
+    )
     if not clips:
         out_dir.mkdir(parents=True, exist_ok=True)
         for old in out_dir.glob("shard_*.h5"):
@@ -79,7 +86,9 @@ def main(args) -> None:
 
         require_weights(name, params)
         r = x["ray"]
-        settings = RaySettings(r["address"], r["workers"], r["gpus_per_worker"], r["cpus_per_decoder"], r["cpus_per_worker"])
+        settings = RaySettings(
+            r["address"], r["workers"], r["gpus_per_worker"], r["cpus_per_decoder"], r["cpus_per_worker"]
+        )
         try:
             # the driver needs only the backbone's name; each actor loads the weights
             extract_with_ray(clips, modality(name, params, load_backbone=False), partial(modality, name, params),
@@ -94,6 +103,19 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.videos", "extract.backbone", "extract.vggish", "extract.inception",
-                     "extract.audio_frontend", "extract.shard_size", "extract.batch_size", "extract.engine", "extract.ray"),
-        arguments=[("modality", {"choices": ("audio", "visual"), "help": "which backbone's features to extract"})])
+    run(
+        main,
+        reads=(
+            "data.source",
+            "data.videos",
+            "extract.backbone",
+            "extract.vggish",
+            "extract.inception",
+            "extract.audio_frontend",
+            "extract.shard_size",
+            "extract.batch_size",
+            "extract.engine",
+            "extract.ray",
+        ),
+        arguments=[("modality", {"choices": ("audio", "visual"), "help": "which backbone's features to extract"})],
+    )

@@ -95,7 +95,9 @@ def evaluate_chosen_point(rows: list[dict]) -> list[dict]:
                          f"{summary['val_map_average']:.6f}, the grid to {best['val_map_average']:.6f}: the fit is not "
                          "reproducible here, so the heatmap and the test MAP would describe different models")
     test_map = experiment_file(name, paths.METRICS)["map_average"]
-    print(f"grid: validation picks alpha {best['alpha']}, beta {best['beta']}; experiment {name}: test MAP {test_map:.4f}")
+    print(
+        f"grid: validation picks alpha {best['alpha']}, beta {best['beta']}; experiment {name}: test MAP {test_map:.4f}"
+    )
     chosen = (best["alpha"], best["beta"])
     return [{**r, "test_map_average": test_map if (r["alpha"], r["beta"]) == chosen else None,
              "experiment": name if (r["alpha"], r["beta"]) == chosen else ""} for r in rows]
@@ -104,7 +106,10 @@ def evaluate_chosen_point(rows: list[dict]) -> list[dict]:
 def pick_on_validation(rows: list[dict]) -> list[dict]:
     """Rows ranked by validation MAP; the test MAP is kept only for the first (the chosen point)."""
     ranked = sorted(rows, key=lambda r: -r["val_map_average"])
-    return [{**r, "rank": i + 1, "test_map_average": r.get("test_map_average") if i == 0 else ""} for i, r in enumerate(ranked)]
+    return [
+        {**r, "rank": i + 1, "test_map_average": r.get("test_map_average") if i == 0 else ""}
+        for i, r in enumerate(ranked)
+    ]
 
 
 def setting_line() -> str:
@@ -128,7 +133,9 @@ def write_outputs(rows: list[dict], setting: str, grid=GRID) -> None:
     paths.RESULTS.mkdir(exist_ok=True)
     rows = pick_on_validation(rows)
     with open(paths.RESULTS / "grid.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, ["rank", "alpha", "beta", "val_map_average", "best_epoch", "test_map_average", "experiment"])
+        writer = csv.DictWriter(
+            f, ["rank", "alpha", "beta", "val_map_average", "best_epoch", "test_map_average", "experiment"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     table = np.full((len(grid), len(grid)), np.nan)
@@ -151,9 +158,12 @@ def write_outputs(rows: list[dict], setting: str, grid=GRID) -> None:
                                fill=False, edgecolor="red", linewidth=2))
     tested = best["test_map_average"]
     tested = f"{tested:.3f}" if isinstance(tested, float) else "not run (--collect-only)"
-    ax.set_title("EICS average MAP on the VALIDATION split (epoch chosen on validation)\n"
-                 f"red: the point validation picks (alpha {best['alpha']}, beta {best['beta']}); its test MAP: {tested}\n"
-                 + setting, fontsize=7)
+    ax.set_title(
+        "EICS average MAP on the VALIDATION split (epoch chosen on validation)\n"
+        f"red: the point validation picks (alpha {best['alpha']}, beta {best['beta']}); its test MAP: {tested}\n"
+        + setting,
+        fontsize=7,
+    )
     fig.colorbar(image)
     fig.savefig(paths.RESULTS / "grid.png", dpi=110, bbox_inches="tight")
     print(f"grid: {len(rows)} points -> {paths.RESULTS / 'grid.csv'}, {paths.RESULTS / 'grid.png'}")

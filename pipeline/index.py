@@ -67,15 +67,25 @@ def main() -> None:
     x = params["index"]
     thumbs, missing = thumbnails(joined["ids"], videos, x["thumbnail_at"], x["thumbnail_width"])
     index = RetrievalIndex(
-        audio=joined["audio"], visual=joined["visual"], ids=joined["ids"], labels=joined["labels"], split=joined["split"],
-        paths=np.array([videos.get(i, "") for i in joined["ids"]], dtype=object), thumbnails=thumbs,
-        class_names=features.class_names, source=params["data"]["source"], backbone=features.backbone,
+        audio=joined["audio"],
+        visual=joined["visual"],
+        ids=joined["ids"],
+        labels=joined["labels"],
+        split=joined["split"],
+        paths=np.array([videos.get(i, "") for i in joined["ids"]], dtype=object),
+        thumbnails=thumbs,
+        class_names=features.class_names,
+        source=params["data"]["source"],
+        backbone=features.backbone,
         model_fingerprint=files_fingerprint(paths.MODEL, paths.FUSION),
         dataset=f"{dataset_name(params)} ({features.n_classes} classes, {len(joined['ids'])} clips)",
     )
     write_index(index, paths.INDEX)
     note = f", {missing} without thumbnail" if missing else ""
-    print(f"index: {paths.INDEX} ({len(index)} clips, {index.audio.shape[1]}-D, {sum(bool(t) for t in thumbs)} thumbnails{note})")
+    print(
+        f"index: {paths.INDEX} ({len(index)} clips, {index.audio.shape[1]}-D, "
+        f"{sum(bool(t) for t in thumbs)} thumbnails{note})"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ Phase 1 opens only the train and validation splits: a method with a grid (params
 `tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
 results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
 results/tuning/eics.json, written by method@eics); Random has no knobs. Phase 2 opens the
-test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage: the TensorFlow import (about 8 s here) is paid once.
+test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
+the TensorFlow import (about 8 s here) is paid once.
 """
 from __future__ import annotations
 

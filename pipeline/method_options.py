@@ -12,11 +12,25 @@ def train_config(params: dict):
 
     m, t, f = params["model"], params["train"], params["fusion"]
     return TrainConfig(
-        epochs=t["epochs"], patience=t["patience"], min_steps=t["min_steps"], batch_size=t["batch_size"], optimizer=t["optimizer"],
-        learning_rate=t["learning_rate"], momentum=t["momentum"], weight_decay=t["weight_decay"],
-        alpha=m["alpha"], beta=m["beta"], loss_form=m["loss_form"], loss_terms=tuple(m["loss_terms"]),
-        constraint_pairs=tuple(m["constraint_pairs"]), corr_ridge=m["corr_ridge"], fusion_dim=f["dim"],
-        fusion_ridge=f["ridge"], fusion_heads=tuple(f["heads"]), validate_every=t["validate_every"], seed=t["seed"],
+        epochs=t["epochs"],
+        patience=t["patience"],
+        min_steps=t["min_steps"],
+        batch_size=t["batch_size"],
+        optimizer=t["optimizer"],
+        learning_rate=t["learning_rate"],
+        momentum=t["momentum"],
+        weight_decay=t["weight_decay"],
+        alpha=m["alpha"],
+        beta=m["beta"],
+        loss_form=m["loss_form"],
+        loss_terms=tuple(m["loss_terms"]),
+        constraint_pairs=tuple(m["constraint_pairs"]),
+        corr_ridge=m["corr_ridge"],
+        fusion_dim=f["dim"],
+        fusion_ridge=f["ridge"],
+        fusion_heads=tuple(f["heads"]),
+        validate_every=t["validate_every"],
+        seed=t["seed"],
     )
 
 

@@ -95,7 +95,9 @@ def _tuning_grids(params):
             raise ParamsError(f"params.yaml: tuning.grids.{name} has unknown knob(s) {unknown}")
         budgets[name] = len(grid_points(grid))
     if len(set(budgets.values())) > 1:
-        raise ParamsError(f"params.yaml: every tuning grid needs the same number of points (same budget), got {budgets}")
+        raise ParamsError(
+            f"params.yaml: every tuning grid needs the same number of points (same budget), got {budgets}"
+        )
 
 
 def validate(params: dict) -> None:
@@ -114,12 +116,20 @@ def validate(params: dict) -> None:
         if not isinstance(videos, str) or not videos:
             raise ParamsError("params.yaml: data.videos must name a folder or a CSV of videos")
         if _get(params, "data.visual_dim") not in (AUTO, _get(params, "extract.pca_dim")):
-            raise ParamsError(f"params.yaml: data.visual_dim is {_get(params, 'data.visual_dim')} but extract.pca_dim makes "
-                              f"{_get(params, 'extract.pca_dim')}-D visual features; set data.visual_dim to auto or to that size")
+            raise ParamsError(
+                f"params.yaml: data.visual_dim is {_get(params, 'data.visual_dim')} but extract.pca_dim makes "
+                f"{_get(params, 'extract.pca_dim')}-D visual features; set data.visual_dim to auto or to that size"
+            )
     fractions = _get(params, "data.split_fractions")
-    if (not isinstance(fractions, list) or len(fractions) != 3 or not all(isinstance(f, (int, float)) and f > 0 for f in fractions)
-            or abs(sum(fractions) - 1) > 1e-6):
-        raise ParamsError(f"params.yaml: data.split_fractions must be three positive shares summing to 1, got {fractions!r}")
+    if (
+        not isinstance(fractions, list)
+        or len(fractions) != 3
+        or not all(isinstance(f, (int, float)) and f > 0 for f in fractions)
+        or abs(sum(fractions) - 1) > 1e-6
+    ):
+        raise ParamsError(
+            f"params.yaml: data.split_fractions must be three positive shares summing to 1, got {fractions!r}"
+        )
     _number(params, "sample.classes", 2, 6, integer=True)
     _number(params, "sample.clips_per_class", 3, integer=True)
     _number(params, "sample.seed", 0, integer=True)
@@ -164,7 +174,9 @@ def validate(params: dict) -> None:
         raise ParamsError("params.yaml: model.constraint_pairs must be a list")
     for pair in pairs:
         if pair not in CONSTRAINT_PAIRS:
-            raise ParamsError(f"params.yaml: model.constraint_pairs has unknown value {pair!r}; choose from {list(CONSTRAINT_PAIRS)}")
+            raise ParamsError(
+                f"params.yaml: model.constraint_pairs has unknown value {pair!r}; choose from {list(CONSTRAINT_PAIRS)}"
+            )
     _number(params, "model.corr_ridge", 0, low_open=True)
     if not isinstance(_get(params, "model.shared_trunk"), bool):
         raise ParamsError("params.yaml: model.shared_trunk must be true or false")
@@ -199,7 +211,11 @@ def validate(params: dict) -> None:
     _tuning_grids(params)
 
     seeds = _get(params, "report.seeds")
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds):
+    if (
+        not isinstance(seeds, list)
+        or not seeds
+        or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds)
+    ):
         raise ParamsError(f"params.yaml: report.seeds must be a non-empty list of non-negative integers, got {seeds!r}")
     _choices(params, "report.paper_dataset", ("vegas", "ave"))
 
@@ -213,7 +229,11 @@ def validate(params: dict) -> None:
     _choices(params, "search.gallery", ("all", "test"))
     _number(params, "search.excerpt_seconds", 0.5, 30)
     ks = _get(params, "evaluate.recall_ks")
-    if not isinstance(ks, list) or not ks or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in ks):
+    if (
+        not isinstance(ks, list)
+        or not ks
+        or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in ks)
+    ):
         raise ParamsError(f"params.yaml: evaluate.recall_ks must be a list of positive integers, got {ks!r}")
     scopes = _get(params, "evaluate.scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):

@@ -21,7 +21,11 @@ def main() -> None:
         return
     visual, _, _ = read_shards(paths.EXTRACT / "visual")
     audio, _, _ = read_shards(paths.EXTRACT / "audio")
-    train_ids = [c.clip_id for c in read_manifest(paths.MANIFEST) if c.split == "train" and not c.skip_reason and c.clip_id in visual and c.clip_id in audio]
+    train_ids = [
+        c.clip_id
+        for c in read_manifest(paths.MANIFEST)
+        if c.split == "train" and not c.skip_reason and c.clip_id in visual and c.clip_id in audio
+    ]
     x = params["extract"]
     try:
         pca = fit_pca((visual[i] for i in train_ids), x["pca_dim"], x["pca_whiten"])

@@ -9,7 +9,16 @@ from pipeline.stage import run
 
 TABLE2 = ("random", "cca", "kcca", "dcca", "c_cca", "c_dcca", "ugach", "agah", "ucal", "acmr", "dscmr", "tnn_c_cca",
           "dclma", "eics")
-TABLE4 = ("random", "explicit_only", "implicit_only", "ex_im_share", "eics_no_cons", "eics_no_im_im", "eics_literal", "eics")
+TABLE4 = (
+    "random",
+    "explicit_only",
+    "implicit_only",
+    "ex_im_share",
+    "eics_no_cons",
+    "eics_no_im_im",
+    "eics_literal",
+    "eics",
+)
 
 
 def dclma_note(results: dict) -> str:
@@ -57,10 +66,12 @@ def main() -> None:
     compare = params["report"]["paper_dataset"]
     header = (
         f"# Compared methods\n\nDataset source: {source}; backbone: {backbone}; test clips: {n_test}; "
-        f"seeds: {', '.join(map(str, seeds))} (mean ± sample std over seeds). Tie-aware MAP@all (expected AP over the orders of tied items), cosine similarity, "
+        f"seeds: {', '.join(map(str, seeds))} (mean ± sample std over seeds). "
+        "Tie-aware MAP@all (expected AP over the orders of tied items), cosine similarity, "
         f"same features and metric for every method. Paper numbers ({paper['citation']}) are on "
         f"{compare.upper()}, beside ours for shape only: the datasets differ unless the features are VEGAS/AVE. "
-        f"Tuning: every method with knobs trained once at each of the {', '.join(map(str, budgets)) or 'no'} points of its "
+        "Tuning: every method with knobs trained once at each of the "
+        f"{', '.join(map(str, budgets)) or 'no'} points of its "
         "grid (params `tuning.grids`) on the train split and ran its seeds at the point with the best validation MAP; "
         "the ablations run at EICS's point; the chosen points are in results/methods/<name>.json. "
         "Per-query MAP (mean AP over queries) is the headline, as in the paper and DCLMA's code; the class-averaged "
@@ -70,23 +81,32 @@ def main() -> None:
         "the two averaged; a paired sign-flip permutation test (10,000 resamples) of the mean difference against the "
         "table's reference gives the p-value (two-sided), a paired bootstrap its 95 % interval (Δ = method minus "
         "reference). Bold: not significantly worse than the table's best average MAP at 0.05, so every bold row is "
-        "tied for best. 'not run' marks methods without results in this run.\n\n"
-        + eics_point_note(results, params)
+        "tied for best. 'not run' marks methods without results in this run.\n\n" + eics_point_note(results, params)
     )
     text = (
         header
-        + "## Table 2: MAP of every method\n\n" + map_table(TABLE2, results, paper["table2"], compare, ks)
+        + "## Table 2: MAP of every method\n\n"
+        + map_table(TABLE2, results, paper["table2"], compare, ks)
         + dclma_note(results)
-        + "\n## Table 3: training time\n\n" + time_table([m for m in TABLE2 + TABLE4[1:-1] if m in results or m in paper["table3_minutes"]],
-                                                           timings, paper["table3_minutes"])
-        + "\n## Table 4: ablations\n\n" + map_table(TABLE4, results, paper["table4"], compare, ks, against="eics")
+        + "\n## Table 3: training time\n\n"
+        + time_table(
+            [m for m in TABLE2 + TABLE4[1:-1] if m in results or m in paper["table3_minutes"]],
+            timings,
+            paper["table3_minutes"],
+        )
+        + "\n## Table 4: ablations\n\n"
+        + map_table(TABLE4, results, paper["table4"], compare, ks, against="eics")
         + claims_lines(results)
     )
     from evaluate.figures import precision_scope
     from evaluate.report import DISPLAY
 
     curves = {DISPLAY[m]: results[m]["precision_at"] for m in TABLE2 if m in results and "precision_at" in results[m]}
-    precision_scope(curves, paths.METHODS_FIGURE, f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}")
+    precision_scope(
+        curves,
+        paths.METHODS_FIGURE,
+        f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}",
+    )
     text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
     write_text_atomic(paths.REPORT, text)
     print(f"report: {paths.REPORT} ({len(results)} methods)")

@@ -19,13 +19,20 @@ from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
-
 ARGUMENTS = [
-    ("queries", {"nargs": "+", "metavar": "QUERY", "help": "video or audio files, folders of clips, or clip ids of the index"}),
+    (
+        "queries",
+        {"nargs": "+", "metavar": "QUERY", "help": "video or audio files, folders of clips, or clip ids of the index"},
+    ),
     ("--by", {"choices": ("audio", "visual"), "help": "the query's modality (default: params.yaml search.by)"}),
     ("--top", {"type": int, "help": "matches to show (default: params.yaml search.top)"}),
-    ("--gallery", {"choices": ("test", "all"), "help": "rank the test split or every clip of the index "
-                                                       "(default: params.yaml search.gallery)"}),
+    (
+        "--gallery",
+        {
+            "choices": ("test", "all"),
+            "help": "rank the test split or every clip of the index (default: params.yaml search.gallery)",
+        },
+    ),
 ]
 
 
@@ -222,18 +229,28 @@ def main(args: argparse.Namespace) -> None:
         if standin and outside:
             print(STANDIN_WARNING)
         width = max([len(m.clip.clip_id) for m in result.matches] + [2])
-        print(f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else ""))
+        print(
+            f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else "")
+        )
         for rank, m in enumerate(result.matches, 1):
             mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
             print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
         warning = STANDIN_WARNING[len("warning: "):]
         note = f" {warning[0].upper() + warning[1:]}." if standin and outside else ""
-        out = write_page(paths.SEARCH_PAGES / page_name(name, args.by, args.gallery), f"Search: {name}",
-                         f"Query by {args.by} against {'every clip' if args.gallery == 'all' else 'the test split'} of the index; "
-                         "cosine similarity in the fused space "
-                         f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}", [result])
+        out = write_page(
+            paths.SEARCH_PAGES / page_name(name, args.by, args.gallery),
+            f"Search: {name}",
+            f"Query by {args.by} against {'every clip' if args.gallery == 'all' else 'the test split'} of the index; "
+            "cosine similarity in the fused space "
+            f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}",
+            [result],
+        )
         print(f"page: {out}")
 
 
 if __name__ == "__main__":
-    run(main, reads=("search", "fusion.heads", "extract (to extract a new clip as the extract stages do)"), arguments=ARGUMENTS)
+    run(
+        main,
+        reads=("search", "fusion.heads", "extract (to extract a new clip as the extract stages do)"),
+        arguments=ARGUMENTS,
+    )

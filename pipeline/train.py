@@ -38,15 +38,18 @@ def fit_eics(params: dict, features, log_epoch=None):
 def main() -> None:
     params = load_params()
     from dvclive import Live
-
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.saving import save_model_reproducibly
 
     features = read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))
     m, t = params["model"], params["train"]
-    print(f"train: EICS at params.yaml's settings (alpha {m['alpha']}, beta {m['beta']}, weight decay {t['weight_decay']}, "
-          f"loss form {m['loss_form']})", flush=True)
+    print(
+        f"train: EICS at params.yaml's settings (alpha {m['alpha']}, beta {m['beta']}, "
+        f"weight decay {t['weight_decay']}, "
+        f"loss form {m['loss_form']})",
+        flush=True,
+    )
     with Live(dir=str(paths.DVCLIVE), save_dvc_exp=False, dvcyaml=None) as live:
         def log_epoch(epoch, record):
             for name, value in record.items():
@@ -73,7 +76,9 @@ def main() -> None:
     }
     write_text_atomic(paths.TRAIN_SUMMARY, json.dumps(summary, indent=2) + "\n")
     write_text_atomic(paths.TRAIN_TIMING, json.dumps({"train_seconds": round(result.seconds, 3)}, indent=2) + "\n")
-    print(f"train: best epoch {result.best_epoch} (val MAP {result.best_val_map['average']:.4f}), {result.seconds:.1f} s")
+    print(
+        f"train: best epoch {result.best_epoch} (val MAP {result.best_val_map['average']:.4f}), {result.seconds:.1f} s"
+    )
 
 
 if __name__ == "__main__":

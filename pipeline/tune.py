@@ -43,7 +43,14 @@ def tune(name: str, params: dict, train, val, n_classes: int) -> tuple[dict, lis
     grids = params["tuning"]["grids"]
     seed = params["report"]["seeds"][0]
     if name not in grids:
-        return {"method": name, "budget": 0, "seed": seed, "chosen": {}, "chosen_val_map_average": None, "points": []}, []
+        return {
+            "method": name,
+            "budget": 0,
+            "seed": seed,
+            "chosen": {},
+            "chosen_val_map_average": None,
+            "points": [],
+        }, []
     tried, seconds_per_point = [], []
     for point in grid_points(grids[name]):
         started = time.perf_counter()
@@ -74,7 +81,9 @@ def params_line_edits(text: str, point: dict) -> str:
             found = re.match(rf"^(  {re.escape(key)}:\s*)(\S.*?)(\s+#.*)?$", line.rstrip("\n"))
             if current in sections and found:
                 old = found.group(2)
-                new = json.dumps(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else repr(value)
+                new = (
+                    json.dumps(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else repr(value)
+                )
                 comment = found.group(3) or ""
                 padding = max(1, len(old) + len(comment) - len(comment.lstrip()) - len(new)) if comment else 0
                 lines[i] = found.group(1) + new + (" " * padding + comment.lstrip() if comment else "") + "\n"

@@ -23,7 +23,9 @@ def main() -> None:
     shutil.rmtree(paths.PRETRAINED, ignore_errors=True)
     paths.PRETRAINED.mkdir(parents=True)
     if params["data"]["source"] != "videos" or use_standin(params):
-        (paths.PRETRAINED / "README.txt").write_text("No pretrained weights needed: stand-in backbones or no extraction.\n")
+        (paths.PRETRAINED / "README.txt").write_text(
+            "No pretrained weights needed: stand-in backbones or no extraction.\n"
+        )
         print("weights: not needed (stand-in backbones or no extraction)")
         return
     try:

@@ -21,7 +21,11 @@ def make_project(work: Path, overrides: dict) -> dict:
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
         outputs = name.startswith(("results/", "tests/", "dvclive/", "models/")) or name == "dvc.lock"
-        if outputs or (name.startswith("data/") and not name.startswith("data/external/")) or not (ROOT / name).is_file():
+        if (
+            outputs
+            or (name.startswith("data/") and not name.startswith("data/external/"))
+            or not (ROOT / name).is_file()
+        ):
             continue
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, work / name)

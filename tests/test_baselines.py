@@ -11,8 +11,17 @@ N_CLASSES = 4
 PARAMS = load_params()
 PARAMS["fusion"]["dim"] = 4
 # small networks and short runs for speed; every other setting is params.yaml's
-EICS_POINT = {"epochs": 8, "batch_size": 100, "learning_rate": 1e-2, "weight_decay": 0.0, "fusion_dim": 4, "fusion_ridge": 1.0,
-              "audio_hidden": [32], "visual_hidden": [48], "explicit_dim": 4}
+EICS_POINT = {
+    "epochs": 8,
+    "batch_size": 100,
+    "learning_rate": 1e-2,
+    "weight_decay": 0.0,
+    "fusion_dim": 4,
+    "fusion_ridge": 1.0,
+    "audio_hidden": [32],
+    "visual_hidden": [48],
+    "explicit_dim": 4,
+}
 NEURAL_POINT = {"hidden": [32], "epochs": 20, "batch_size": 100, "learning_rate": 1e-2}
 
 
@@ -65,7 +74,10 @@ def test_reference_losses_train_the_implicit_space_and_alpha_matters(data):
         return bidirectional_map(emb.embed_audio(test.audio), emb.embed_visual(test.visual), test.labels)["average"]
 
     chance = 1 / N_CLASSES
-    reference, literal = test_map("implicit_only", loss_form="reference"), test_map("implicit_only", loss_form="literal")
+    reference, literal = (
+        test_map("implicit_only", loss_form="reference"),
+        test_map("implicit_only", loss_form="literal"),
+    )
     print(f"implicit-space: reference {reference:.3f}, literal {literal:.3f}, chance {chance}")
     assert reference > chance + 0.12 and reference > literal + 0.05
     assert reference > test_map("implicit_only", alpha=0.0) + 0.05  # alpha = 0 leaves the implicit heads untrained

@@ -8,7 +8,9 @@ def paired(n=3000, seed=0):
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, 2))
     x = np.c_[z[:, 0], rng.standard_normal(n), z[:, 1] + 0.5 * rng.standard_normal(n)] @ rng.standard_normal((3, 3))
-    y = np.c_[z[:, 0] + 0.2 * rng.standard_normal(n), z[:, 1], rng.standard_normal((n, 2))] @ rng.standard_normal((4, 4))
+    y = np.c_[z[:, 0] + 0.2 * rng.standard_normal(n), z[:, 1], rng.standard_normal((n, 2))] @ rng.standard_normal(
+        (4, 4)
+    )
     return x, y
 
 

@@ -48,7 +48,9 @@ def train_stage(project: Path, monkeypatch) -> dict:
 def test_train_stage_fits_params_alpha_and_records_every_knob(tmp_path, monkeypatch):
     a = train_stage(tiny_project(tmp_path / "a", model={"alpha": 1.0}), monkeypatch)
     b = train_stage(tiny_project(tmp_path / "b", model={"alpha": 0.0}), monkeypatch)
-    assert a["summary"]["trained_with"]["model"]["alpha"] == 1.0 and b["summary"]["trained_with"]["model"]["alpha"] == 0.0
+    assert (
+        a["summary"]["trained_with"]["model"]["alpha"] == 1.0 and b["summary"]["trained_with"]["model"]["alpha"] == 0.0
+    )
     assert set(a["summary"]["trained_with"]) == {"model", "train", "fusion"}
     params = yaml.safe_load((tmp_path / "a" / "params.yaml").read_text())
     assert a["summary"]["trained_with"]["train"] == params["train"]  # every train knob, as written
@@ -62,7 +64,9 @@ def test_train_stage_ignores_a_tuning_result(tmp_path, monkeypatch):
     plain = train_stage(tiny_project(tmp_path / "plain"), monkeypatch)
     project = tiny_project(tmp_path / "tuned")
     (project / "results" / "tuning").mkdir(parents=True)
-    (project / "results" / "tuning" / "eics.json").write_text(json.dumps({"chosen": {"alpha": 7.0, "weight_decay": 0.0}}))
+    (project / "results" / "tuning" / "eics.json").write_text(
+        json.dumps({"chosen": {"alpha": 7.0, "weight_decay": 0.0}})
+    )
     tuned = train_stage(project, monkeypatch)
     for x, y in zip(plain["weights"], tuned["weights"]):
         np.testing.assert_array_equal(x, y)
@@ -146,7 +150,9 @@ def test_adopt_writes_the_tuned_point_into_params_visibly(tmp_path, monkeypatch,
 
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     (tmp_path / "results" / "tuning").mkdir(parents=True)
-    (tmp_path / "results" / "tuning" / "eics.json").write_text(json.dumps({"chosen": {"alpha": 0.25, "weight_decay": 3.0}}))
+    (tmp_path / "results" / "tuning" / "eics.json").write_text(
+        json.dumps({"chosen": {"alpha": 0.25, "weight_decay": 3.0}})
+    )
     monkeypatch.chdir(tmp_path)
     tune.adopt("eics")
     params = load_params(tmp_path / "params.yaml")

@@ -50,7 +50,15 @@ def stages():
         return [(s.addressing, s.cmd, {str(Path(d.def_path)) for d in s.deps}) for s in repo.index.stages]
 
 
-@pytest.mark.parametrize("name, cmd, deps", stages(), ids=lambda v: v if isinstance(v, str) and "@" in v or v in ("sample", "manifest", "weights", "pca", "features", "train", "evaluate", "report") else "")
+@pytest.mark.parametrize(
+    "name, cmd, deps",
+    stages(),
+    ids=lambda v: v
+    if isinstance(v, str)
+    and "@" in v
+    or v in ("sample", "manifest", "weights", "pca", "features", "train", "evaluate", "report")
+    else "",
+)
 def test_stage_deps_cover_its_imports(name, cmd, deps):
     entry = cmd.split()[2]  # python -m pipeline.<stage> [arg]
     needed = {str(p.relative_to(ROOT)) for p in project_closure(entry)}

@@ -1,16 +1,22 @@
 """Extraction from raw videos: decoding, front end, backbones, weights, PCA, shards, bad input."""
 from fractions import Fraction
 
-import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from extract import audio_frontend
-from extract.backbones import (WeightsUnavailable, load_inception, load_vggish, resolve_inception, resolve_vggish,
-                               standin_audio, standin_visual)
-from extract.decode import DecodeError, decode_audio, decode_frames_1fps
-from extract.manifest import build_manifest, write_manifest, read_manifest
+from extract.backbones import (
+    WeightsUnavailable,
+    load_inception,
+    load_vggish,
+    resolve_inception,
+    resolve_vggish,
+    standin_audio,
+    standin_visual,
+)
+from extract.decode import decode_audio, decode_frames_1fps
+from extract.manifest import build_manifest, read_manifest, write_manifest
 from extract.pca import PCAError, fit_pca
 from extract.sample import HEIGHT, WIDTH, write_mp4, write_sample
 from extract.shards import Modality, extract, read_shards
@@ -44,7 +50,9 @@ def test_pure_tone_lands_in_the_expected_mel_band():
         mel = audio_frontend.log_mel(np.sin(2 * np.pi * freq * t).astype(np.float32), rate)
         import librosa
 
-        centres = librosa.mel_frequencies(audio_frontend.N_MELS + 2, fmin=audio_frontend.FMIN, fmax=audio_frontend.FMAX, htk=True)[1:-1]
+        centres = librosa.mel_frequencies(
+            audio_frontend.N_MELS + 2, fmin=audio_frontend.FMIN, fmax=audio_frontend.FMAX, htk=True
+        )[1:-1]
         assert abs(int(mel.mean(axis=0).argmax()) - int(np.abs(centres - freq).argmin())) <= 1
 
 
@@ -166,7 +174,9 @@ def test_inception_h5_loads_and_resolves_through_the_real_path(tmp_path):
         tf.image.resize(tf.convert_to_tensor(frames, tf.float32), (299, 299))), training=False).numpy()
     np.testing.assert_allclose(backbone.embed(frames), expected, rtol=1e-4, atol=1e-5)
     resolve_inception(str(tmp_path / "inception.weights.h5"), tmp_path / "resolved.weights.h5")
-    np.testing.assert_allclose(load_inception(str(tmp_path / "resolved.weights.h5")).embed(frames), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        load_inception(str(tmp_path / "resolved.weights.h5")).embed(frames), expected, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_standin_only_for_the_bundled_sample():
@@ -224,9 +234,13 @@ def test_bad_input_battery_is_recorded_and_never_nan(battery, tmp_path):
     clips = build_manifest(battery, seed=0)
     duplicate = [c for c in clips if c.skip_reason]
     assert [c.clip_id for c in duplicate] == ["good/g0"] and "duplicate" in duplicate[0].skip_reason
-    clips = [c for c in clips if not c.skip_reason] + [type(clips[0])("bad/missing", str(battery / "bad" / "missing.mp4"), "bad", "train")]
+    clips = [c for c in clips if not c.skip_reason] + [
+        type(clips[0])("bad/missing", str(battery / "bad" / "missing.mp4"), "bad", "train")
+    ]
     audio = standin_audio()
-    modality = Modality("audio", audio.name, lambda p: (decode_frames_1fps(p), audio.prepare(decode_audio(p)))[1], audio.infer)
+    modality = Modality(
+        "audio", audio.name, lambda p: (decode_frames_1fps(p), audio.prepare(decode_audio(p)))[1], audio.infer
+    )
     extract(clips, modality, tmp_path / "audio", shard_size=4, log=lambda m: None)
     rows, skips, _ = read_shards(tmp_path / "audio")
     assert set(rows) == {"good/g0", "good/g1", "good/g2", "good/odd_rate", "good/silent"}

@@ -12,7 +12,9 @@ from extract.synthetic import make_synthetic_features
 
 
 def small_features(seed=0):
-    return make_synthetic_features({"train": 60, "val": 20, "test": 30}, n_classes=3, audio_dim=8, visual_dim=12, seed=seed)
+    return make_synthetic_features(
+        {"train": 60, "val": 20, "test": 30}, n_classes=3, audio_dim=8, visual_dim=12, seed=seed
+    )
 
 
 def write_community(path, n_train=100, n_test=40, n_classes=4, onehot=True, audio_dim=128, visual_dim=1024):
@@ -71,7 +73,10 @@ def test_read_requires_a_val_split(tmp_path):
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda f: f.__setitem__("bad", 0) or _replace(f, "audio_train", np.ones((100, 64), np.float32)), "64 dimensions, but data.audio_dim in params.yaml says 128"),
+        (
+            lambda f: f.__setitem__("bad", 0) or _replace(f, "audio_train", np.ones((100, 64), np.float32)),
+            "64 dimensions, but data.audio_dim in params.yaml says 128",
+        ),
         (lambda f: _replace(f, "visual_test", np.full((40, 1024), np.nan, np.float32)), "NaN"),
         (lambda f: _replace(f, "lab_test", np.arange(40) - 1), "negative label"),
         (lambda f: _replace(f, "visual_train", np.ones((99, 1024), np.float32)), "99 rows"),
@@ -115,7 +120,12 @@ def test_every_split_is_stored_in_a_seeded_random_order_not_by_class(tmp_path):
     fs = small_features()
     for split in fs.splits.values():  # hand the writer class-sorted splits
         order = np.argsort(split.labels, kind="stable")
-        split.audio, split.visual, split.labels, split.ids = split.audio[order], split.visual[order], split.labels[order], split.ids[order]
+        split.audio, split.visual, split.labels, split.ids = (
+            split.audio[order],
+            split.visual[order],
+            split.labels[order],
+            split.ids[order],
+        )
         assert _grouped_by_class(split.labels)
     write_features(fs, tmp_path / "a.h5", seed=0)
     write_features(fs, tmp_path / "b.h5", seed=0)
@@ -155,7 +165,9 @@ def test_community_file_in_the_wild_imports_cleanly(tmp_path, capsys):
     assert fs.backbone == "community file (backbone not recorded)"
 
 
-@pytest.mark.parametrize("names", ['["a", "b", "c"]', b'["a", "b", "c"]', np.array(["a", "b", "c"], dtype=h5py.string_dtype())])
+@pytest.mark.parametrize(
+    "names", ['["a", "b", "c"]', b'["a", "b", "c"]', np.array(["a", "b", "c"], dtype=h5py.string_dtype())]
+)
 def test_class_names_as_json_string_bytes_or_string_array(tmp_path, names):
     path = write_community(tmp_path / "f.h5", n_classes=3)
     with h5py.File(path, "a") as f:

@@ -26,7 +26,9 @@ def test_the_point_validation_picks_alone_runs_to_evaluate_and_gets_a_test_map(m
     rows = grid.evaluate_chosen_point(fitted_rows())
     assert runs == [("evaluate", 1.0, 0.0)]  # highest validation MAP; ties go to the first in grid order
     tested = [r for r in rows if r["test_map_average"] is not None]
-    assert [(r["alpha"], r["beta"], r["test_map_average"], r["experiment"]) for r in tested] == [(1.0, 0.0, 0.9, "exp-chosen")]
+    assert [(r["alpha"], r["beta"], r["test_map_average"], r["experiment"]) for r in tested] == [
+        (1.0, 0.0, 0.9, "exp-chosen")
+    ]
 
 
 def test_a_dvc_fit_that_does_not_reproduce_the_grid_stops_the_grid(monkeypatch):

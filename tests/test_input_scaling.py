@@ -40,11 +40,16 @@ def test_constant_input_and_none_mode():
 
 def test_scaling_inside_eics_equals_scaling_the_inputs():
     rng = np.random.default_rng(1)
-    audio, visual = rng.normal(3, 0.1, size=(50, 6)).astype(np.float32), rng.normal(0, 9, size=(50, 5)).astype(np.float32)
+    audio, visual = (
+        rng.normal(3, 0.1, size=(50, 6)).astype(np.float32),
+        rng.normal(0, 9, size=(50, 5)).astype(np.float32),
+    )
     scaler = fit_input_scaler(split(audio, visual), "global")
     inside = build_eics(6, 5, 3, [8], [8], explicit_dim=2, scaler=scaler)
     plain = build_eics(6, 5, 3, [8], [8], explicit_dim=2)
-    plain.set_weights([w for layer in inside.layers if not layer.name.startswith("scale_") for w in layer.get_weights()])
+    plain.set_weights(
+        [w for layer in inside.layers if not layer.name.startswith("scale_") for w in layer.get_weights()]
+    )
     raw_out = inside({"audio": audio, "visual": visual})
     scaled_out = plain({"audio": scaler.audio(audio), "visual": scaler.visual(visual)})
     for key in raw_out:
@@ -60,7 +65,9 @@ def test_neural_baseline_with_global_scaling_ignores_the_features_offset_and_uni
     options = method_options("dcca", params, point)
 
     def embeddings(offset, unit):
-        moved = {k: Split(s.audio * unit + offset, s.visual * unit - offset, s.labels, s.ids) for k, s in data.splits.items()}
+        moved = {
+            k: Split(s.audio * unit + offset, s.visual * unit - offset, s.labels, s.ids) for k, s in data.splits.items()
+        }
         emb = fit_method("dcca", moved["train"], moved["val"], 3, 0, **options)
         return emb.embed_audio(moved["test"].audio)
 

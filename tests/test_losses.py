@@ -58,7 +58,10 @@ def test_orthogonality_matches_numpy_and_vanishes_on_disjoint_support():
 
 def test_constraint_pairs_and_switchable_terms():
     rng = np.random.default_rng(1)
-    out = {k: tf.constant(rng.standard_normal((32, 4)), tf.float32) for k in ("ex_audio", "ex_visual", "im_audio", "im_visual")}
+    out = {
+        k: tf.constant(rng.standard_normal((32, 4)), tf.float32)
+        for k in ("ex_audio", "ex_visual", "im_audio", "im_visual")
+    }
     y = tf.one_hot(np.arange(32) % 4, 4)
     one = float(constraint_loss(out, ("im_im",)))
     assert one == pytest.approx(float(orthogonality(out["im_audio"], out["im_visual"])), rel=1e-6)

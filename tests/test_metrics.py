@@ -57,7 +57,9 @@ def test_agrees_with_loop_formula_on_random_embeddings(seed):
     for row, label in zip(distances, ql):
         rel = [g == label for g in gl]
         ref_ap.append(tie_aware_ap(list(row), rel))
-        ref_hits.append({k: sum(r * min(max(k - c, 0), n) / n for c, n, r in _groups_with_offsets(row, rel)) for k in scopes})
+        ref_hits.append(
+            {k: sum(r * min(max(k - c, 0), n) / n for c, n, r in _groups_with_offsets(row, rel)) for k in scopes}
+        )
     np.testing.assert_allclose(ours.average_precision, np.array(ref_ap, dtype=float), rtol=0, atol=1e-12)
     for k in scopes:
         assert ours.precision_at[k] == pytest.approx(np.mean([h[k] for h in ref_hits]) / k, abs=1e-12)
@@ -137,7 +139,9 @@ def test_equal_bit_codes_and_two_valued_embeddings_score_their_expectation():
     labels = rng.integers(0, 3, 50)
     codes = np.ones((50, 10))  # ±1 code with all bits equal: every Hamming distance is 0
     s = retrieval_scores(codes, codes.copy(), labels, labels, scopes=())
-    np.testing.assert_allclose(s.average_precision, [_random_ranking_ap(50, int((labels == c).sum())) for c in labels], atol=1e-12)
+    np.testing.assert_allclose(
+        s.average_precision, [_random_ranking_ap(50, int((labels == c).sum())) for c in labels], atol=1e-12
+    )
     small = labels[:10]
     two = np.where(np.arange(10) % 3 == 0, 1.0, -1.0)[:, None] * np.ones((10, 4))  # two distinct directions
     s2 = retrieval_scores(two, two, small, small, scopes=())
@@ -149,8 +153,10 @@ def test_equal_bit_codes_and_two_valued_embeddings_score_their_expectation():
 def test_random_and_constant_embeddings_are_indistinguishable_in_expectation():
     labels = np.arange(400) % 8
     rng = np.random.default_rng(11)
-    random_maps = [mean_average_precision(rng.standard_normal((400, 10)), rng.standard_normal((400, 10)), labels, labels)
-                   for _ in range(20)]
+    random_maps = [
+        mean_average_precision(rng.standard_normal((400, 10)), rng.standard_normal((400, 10)), labels, labels)
+        for _ in range(20)
+    ]
     constant = mean_average_precision(np.ones((400, 10)), np.ones((400, 10)), labels, labels)
     assert abs(np.mean(random_maps) - constant) < 3 * np.std(random_maps) / math.sqrt(20) + 1e-3
 

@@ -68,13 +68,19 @@ def test_missing_key_is_named():
 def run_stage(tmp_path, module, params):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", module], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", module], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.parametrize(
     "params, module, message",
     [
-        (with_value("model.alpha", -0.5), "pipeline.features", "error: features: params.yaml: model.alpha must be >= 0, got -0.5"),
+        (
+            with_value("model.alpha", -0.5),
+            "pipeline.features",
+            "error: features: params.yaml: model.alpha must be >= 0, got -0.5",
+        ),
         (with_value("data.source", "community"), "pipeline.features", "feature file not found"),
         (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),
     ],
@@ -144,7 +150,11 @@ def test_every_stage_entry_fails_on_broken_input_with_one_line(tmp_path):
         for dotted, value in overrides.items():
             params = with_value_in(params, dotted, value)
         (work / "params.yaml").write_text(yaml.safe_dump(params))
-        env = {"PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
         return command, subprocess.run([sys.executable, "-m", *command.split()], cwd=work, env=env, capture_output=True,
                                        text=True, timeout=300)
 

@@ -7,7 +7,6 @@ import yaml
 
 from tests.project_copy import ONE_POINT_GRIDS, make_project
 
-
 # one stage of each kind (no fitting, closed form, the EICS family) keeps this test quick; every
 # method, ablations, hashing and deep baselines included, is covered in process by tests/test_baselines.py
 RUN = ("random", "cca", "eics")
@@ -40,7 +39,9 @@ def test_repro_writes_metrics_and_table(project):
     work, _ = project
     metrics = json.loads((work / "results/metrics.json").read_text())
     assert 0 < metrics["map_audio_to_visual"] <= 1 and 0 < metrics["map_visual_to_audio"] <= 1
-    assert metrics["map_average"] == pytest.approx((metrics["map_audio_to_visual"] + metrics["map_visual_to_audio"]) / 2)
+    assert metrics["map_average"] == pytest.approx(
+        (metrics["map_audio_to_visual"] + metrics["map_visual_to_audio"]) / 2
+    )
     assert set(metrics["ap_per_class"]["audio_to_visual"]) == {f"class_{i}" for i in range(4)}
     # the trained model (what index, evaluate and search use) is EICS at params.yaml's values, all recorded
     params = yaml.safe_load((work / "params.yaml").read_text())
@@ -61,7 +62,10 @@ def test_repro_writes_metrics_and_table(project):
     for row in ("| Random |", "| CCA |", "| EICS (ours) |"):
         assert row in report and f"{row} not run" not in report
     assert "| ACMR | not run" in report and "| Implicit-space | not run" in report  # not among the targets here
-    assert "(precision_scope_methods.png)" in report and (work / "results/precision_scope_methods.png").stat().st_size > 5000
+    assert (
+        "(precision_scope_methods.png)" in report
+        and (work / "results/precision_scope_methods.png").stat().st_size > 5000
+    )
 
 
 def test_second_repro_does_nothing(project):

@@ -56,8 +56,16 @@ def assert_same_shards(a: Path, b: Path) -> None:
 
 
 def ray_extract(clips, name, out, settings=RaySettings("", 1, 0, 1)):
-    extract_with_ray(clips, standin_modality(name), partial(standin_modality, name), partial(standin_modality, name, False),
-                     out, 2, settings, log=lambda message: None)
+    extract_with_ray(
+        clips,
+        standin_modality(name),
+        partial(standin_modality, name),
+        partial(standin_modality, name, False),
+        out,
+        2,
+        settings,
+        log=lambda message: None,
+    )
 
 
 def test_ray_writes_the_local_shards_byte_for_byte_through_a_dying_actor(ray_runtime, clips, tmp_path):

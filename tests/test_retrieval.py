@@ -54,15 +54,28 @@ def test_top_matches_agree_with_a_full_stable_sort(n, top):
 def test_index_round_trip_keeps_everything(tmp_path):
     rng = np.random.default_rng(0)
     index = RetrievalIndex(
-        audio=rng.normal(size=(4, 3)), visual=rng.normal(size=(4, 3)), ids=np.array(["a/1", "a/2", "b/1", "b/2"], object),
-        labels=np.array([0, 0, 1, 1]), split=np.array(["train", "val", "test", "test"], object),
-        paths=np.array(["x.mp4", "", "y.mp4", "z.mp4"], object), thumbnails=[b"\xff\xd8jpeg", b"", b"\x00\x01", b"abc"],
-        class_names=["dog", "cat"], source="videos", backbone="standin", model_fingerprint="f00", dataset="d")
+        audio=rng.normal(size=(4, 3)),
+        visual=rng.normal(size=(4, 3)),
+        ids=np.array(["a/1", "a/2", "b/1", "b/2"], object),
+        labels=np.array([0, 0, 1, 1]),
+        split=np.array(["train", "val", "test", "test"], object),
+        paths=np.array(["x.mp4", "", "y.mp4", "z.mp4"], object),
+        thumbnails=[b"\xff\xd8jpeg", b"", b"\x00\x01", b"abc"],
+        class_names=["dog", "cat"],
+        source="videos",
+        backbone="standin",
+        model_fingerprint="f00",
+        dataset="d",
+    )
     write_index(index, tmp_path / "index.h5")
     back = read_index(tmp_path / "index.h5")
     np.testing.assert_allclose(back.audio, unit_rows(index.audio), rtol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(back.visual, axis=1), 1, rtol=1e-6)
-    assert list(back.ids) == list(index.ids) and list(back.split) == list(index.split) and list(back.paths) == list(index.paths)
+    assert (
+        list(back.ids) == list(index.ids)
+        and list(back.split) == list(index.split)
+        and list(back.paths) == list(index.paths)
+    )
     assert back.thumbnails == index.thumbnails and back.class_names == ["dog", "cat"]
     assert (back.source, back.backbone, back.model_fingerprint) == ("videos", "standin", "f00")
     assert list(back.gallery(["test"])) == [2, 3] and back.position("b/1") == 2 and back.position("zz") is None
@@ -137,5 +150,9 @@ def test_one_modality_embedding_equals_the_paired_one():
     model = build_eics(6, 5, 3, [8], [8], explicit_dim=2)
     fusion = fit_linear_cca(*stacked_heads(embed(model, audio, visual), ["ex", "im"]), 2, 1.0)
     pair_a, pair_v = fused_embeddings(model, fusion, audio, visual, ["ex", "im"])
-    np.testing.assert_allclose(fused_one_modality(model, fusion, ["ex", "im"], "audio", audio), pair_a, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(fused_one_modality(model, fusion, ["ex", "im"], "visual", visual), pair_v, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        fused_one_modality(model, fusion, ["ex", "im"], "audio", audio), pair_a, rtol=1e-6, atol=1e-8
+    )
+    np.testing.assert_allclose(
+        fused_one_modality(model, fusion, ["ex", "im"], "visual", visual), pair_v, rtol=1e-6, atol=1e-8
+    )

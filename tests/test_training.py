@@ -1,14 +1,14 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from evaluate.metrics import bidirectional_map
 from extract.synthetic import make_synthetic_features
 from model.networks import build_eics
-from dataclasses import replace
-
-from evaluate.metrics import bidirectional_map
 from model.training import fused_embeddings, seed_everything, train_eics
-from pipeline.params import load_params
 from pipeline.method_options import train_config
+from pipeline.params import load_params
 
 N_CLASSES = 4
 
@@ -22,7 +22,14 @@ def data():
 def run(data, **overrides):
     seed_everything(0)
     model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
-    small = {"epochs": 8, "batch_size": 100, "learning_rate": 1e-2, "weight_decay": 0.0, "fusion_dim": 4, "patience": 100}
+    small = {
+        "epochs": 8,
+        "batch_size": 100,
+        "learning_rate": 1e-2,
+        "weight_decay": 0.0,
+        "fusion_dim": 4,
+        "patience": 100,
+    }
     cfg = replace(train_config(load_params()), **{**small, **overrides})
     return train_eics(model, data.splits["train"], data.splits["val"], N_CLASSES, cfg), cfg
 
@@ -33,7 +40,9 @@ def test_learns_above_chance_and_keeps_best_validation_epoch(data):
     assert result.best_epoch == 1 + int(np.argmax(val_history))
     assert result.best_val_map["average"] == pytest.approx(max(val_history))
     test = data.splits["test"]
-    scores = bidirectional_map(*fused_embeddings(result.model, result.fusion, test.audio, test.visual, cfg.fusion_heads), test.labels)
+    scores = bidirectional_map(
+        *fused_embeddings(result.model, result.fusion, test.audio, test.visual, cfg.fusion_heads), test.labels
+    )
     assert scores["average"] > 1 / N_CLASSES + 0.12
     assert {"loss_corr", "loss_dis", "loss_cons", "loss_total"} <= set(result.history[0])
     assert result.seconds > 0

@@ -9,8 +9,8 @@ import pytest
 from extract.feature_store import write_features
 from extract.synthetic import make_synthetic_features
 from pipeline.method_options import method_options
-from pipeline.tuning_grid import grid_points, tuned_as
 from pipeline.params import ParamsError, load_params
+from pipeline.tuning_grid import grid_points, tuned_as
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,10 +32,14 @@ def test_every_method_gets_the_same_budget_and_known_knobs():
 
 def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
     text = (ROOT / "params.yaml").read_text()
-    (tmp_path / "a.yaml").write_text(text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {ridge: [1.0e-3]}"))
+    (tmp_path / "a.yaml").write_text(
+        text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {ridge: [1.0e-3]}")
+    )
     with pytest.raises(ParamsError, match="same number of points"):
         load_params(tmp_path / "a.yaml")
-    (tmp_path / "b.yaml").write_text(text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {rigde: [1, 2, 3, 4]}"))
+    (tmp_path / "b.yaml").write_text(
+        text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {rigde: [1, 2, 3, 4]}")
+    )
     with pytest.raises(ParamsError, match="unknown knob"):
         load_params(tmp_path / "b.yaml")
 

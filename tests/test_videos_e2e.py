@@ -24,7 +24,9 @@ def project(tmp_path_factory):
         "tuning": {"grids": ONE_POINT_GRIDS},  # train waits for method@eics: one point keeps this quick
     })
     started = time.perf_counter()
-    first = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=600)
+    first = subprocess.run(
+        "dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=600
+    )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     return work, env, time.perf_counter() - started
 
@@ -67,7 +69,9 @@ def test_pca_is_fitted_on_training_frames_only(project):
 
 def test_second_repro_skips_everything(project):
     work, env, _ = project
-    again = subprocess.run("dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        "dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0 and "Running stage" not in again.stdout
 
 

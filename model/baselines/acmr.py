@@ -13,8 +13,15 @@ import keras
 import tensorflow as tf
 
 from model.baselines import Embedder
-from model.baselines.loop import (NeuralOptions, cross_modal_triplet, l2_rows, mlp, modality_loss, predict,
-                                  train_with_validation)
+from model.baselines.loop import (
+    NeuralOptions,
+    cross_modal_triplet,
+    l2_rows,
+    mlp,
+    modality_loss,
+    predict,
+    train_with_validation,
+)
 from model.training import seed_everything
 
 
@@ -36,4 +43,6 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
     def make_embedder():
         return Embedder(lambda x: predict(f, x), lambda x: predict(g, x))
 
-    return train_with_validation([f, g, classifier, discriminator], loss_fn, make_embedder, train, val, n_classes, seed, options)
+    return train_with_validation(
+        [f, g, classifier, discriminator], loss_fn, make_embedder, train, val, n_classes, seed, options
+    )

@@ -4,14 +4,23 @@ Hamming ranking (cosine on ±1 codes orders exactly as Hamming distance), `dim` 
 What is kept: supervised hashing networks per modality with tanh outputs; a pairwise
 label-similarity likelihood on code inner products (pairs of the same class should agree,
 others disagree); asymmetry: besides relaxed-against-relaxed codes, each modality's relaxed
-codes are matched against the other modality's binarised codes; a quantisation loss; an adversarial modality classifier with
+codes are matched against the other modality's binarised codes; a quantisation loss; an
+adversarial modality classifier with
 reversed gradients guiding both networks to one code distribution. What is simplified:
 the multi-label attention module is left out, since these datasets have one label per clip.
 """
 import tensorflow as tf
 
 from model.baselines import Embedder
-from model.baselines.loop import NeuralOptions, modality_loss, mlp, predict, quantisation_loss, sign_codes, train_with_validation
+from model.baselines.loop import (
+    NeuralOptions,
+    mlp,
+    modality_loss,
+    predict,
+    quantisation_loss,
+    sign_codes,
+    train_with_validation,
+)
 from model.training import seed_everything
 
 
@@ -31,8 +40,11 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quant
         ha, hv = f(a, training=True), g(v, training=True)
         same = tf.matmul(y, y, transpose_b=True)
         ba, bv = tf.stop_gradient(tf.sign(ha)), tf.stop_gradient(tf.sign(hv))
-        pairwise = (_similarity_likelihood(ha, hv, same, options.dim)
-                    + _similarity_likelihood(ha, bv, same, options.dim) + _similarity_likelihood(hv, ba, same, options.dim))
+        pairwise = (
+            _similarity_likelihood(ha, hv, same, options.dim)
+            + _similarity_likelihood(ha, bv, same, options.dim)
+            + _similarity_likelihood(hv, ba, same, options.dim)
+        )
         return pairwise + gamma * modality_loss(discriminator, ha, hv) + quantise * quantisation_loss(ha, hv)
 
     def make_embedder():

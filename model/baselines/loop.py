@@ -78,7 +78,9 @@ def cross_modal_triplet(a, v, related, margin, hardest=True):
     positive = tf.linalg.diag_part(sim)
     if hardest:
         masked = sim - 4.0 * tf.cast(related, sim.dtype)  # cosine >= -1, so related items drop out
-        return hinge(positive, tf.reduce_max(masked, axis=1), margin) + hinge(positive, tf.reduce_max(masked, axis=0), margin)
+        return hinge(positive, tf.reduce_max(masked, axis=1), margin) + hinge(
+            positive, tf.reduce_max(masked, axis=0), margin
+        )
     negative = 1.0 - tf.cast(related, sim.dtype)
     rows = tf.nn.relu(margin - positive[:, None] + sim) * negative
     cols = tf.nn.relu(margin - positive[None, :] + sim) * negative
@@ -115,7 +117,9 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         if not np.isfinite(float(loss)):
             raise FloatingPointError("baseline training diverged (non-finite loss); lower its learning rate")
         embedder = make_embedder()
-        score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)["average"]
+        score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)[
+            "average"
+        ]
         tracker.offer(score, lambda: [m.get_weights() for m in models], epoch * (len(train) // batch))
         if tracker.should_stop:
             break

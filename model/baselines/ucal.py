@@ -10,7 +10,15 @@ gradient reversed into the projectors, makes the two modalities indistinguishabl
 import tensorflow as tf
 
 from model.baselines import Embedder
-from model.baselines.loop import NeuralOptions, modality_loss, cross_modal_triplet, l2_rows, mlp, predict, train_with_validation
+from model.baselines.loop import (
+    NeuralOptions,
+    cross_modal_triplet,
+    l2_rows,
+    mlp,
+    modality_loss,
+    predict,
+    train_with_validation,
+)
 from model.training import seed_everything
 
 
@@ -24,7 +32,9 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
         del y  # unsupervised
         u, w = f(a, training=True), g(v, training=True)
         own_pair_only = tf.eye(tf.shape(u)[0], dtype=tf.bool)
-        return cross_modal_triplet(l2_rows(u), l2_rows(w), own_pair_only, options.margin, hardest=False) + gamma * modality_loss(discriminator, u, w)
+        return cross_modal_triplet(
+            l2_rows(u), l2_rows(w), own_pair_only, options.margin, hardest=False
+        ) + gamma * modality_loss(discriminator, u, w)
 
     def make_embedder():
         return Embedder(lambda x: predict(f, x), lambda x: predict(g, x))

@@ -14,9 +14,19 @@ adversary is a modality classifier with reversed gradients.
 import tensorflow as tf
 
 from model.baselines import Embedder
-from model.baselines.loop import (NeuralOptions, modality_loss, cross_modal_triplet, l2_rows, mlp, predict, quantisation_loss,
-                                  sign_codes, train_with_validation)
+from model.baselines.loop import (
+    NeuralOptions,
+    cross_modal_triplet,
+    l2_rows,
+    mlp,
+    modality_loss,
+    predict,
+    quantisation_loss,
+    sign_codes,
+    train_with_validation,
+)
 from model.training import seed_everything
+
 
 def knn_graph(x, k):
     """Boolean in-batch graph: j among the k nearest neighbours (cosine) of i, symmetrised, with i itself."""
