@@ -1,13 +1,8 @@
 """Paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
 from __future__ import annotations
 
-DISPLAY = {
-    "random": "Random", "cca": "CCA", "kcca": "KCCA", "dcca": "DCCA", "c_cca": "C-CCA", "c_dcca": "C-DCCA",
-    "ugach": "UGACH", "agah": "AGAH", "ucal": "UCAL", "acmr": "ACMR", "dscmr": "DSCMR", "tnn_c_cca": "TNN-C-CCA",
-    "eics": "EICS (ours)", "explicit_only": "Explicit-space", "implicit_only": "Implicit-space",
-    "ex_im_share": "Ex-Im-share", "eics_no_cons": "EICS without L_cons", "eics_no_im_im": "EICS without im-im term",
-    "eics_literal": "EICS (literal losses)", "dclma": "DCLMA",
-}
+from model.methods import DISPLAY
+
 DIRECTIONS = ("audio_to_visual", "visual_to_audio", "average")
 
 

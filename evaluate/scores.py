@@ -1,6 +1,6 @@
 """Every number of one retrieval test, both directions: per-query MAP (the headline),
 class-averaged MAP, tie-aware R@k and precision at scopes, plus the per-query APs that the
-significance tests pair across methods. Used by the `evaluate` and `method@<name>` stages."""
+significance tests pair across methods. Used by the `evaluate` stage and the method stages."""
 from __future__ import annotations
 
 from dataclasses import dataclass

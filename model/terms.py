@@ -16,3 +16,5 @@ LOSS_FORMS = ("reference", "literal")
 OPTIMIZERS = ("sgd", "adam")
 
 INPUT_SCALINGS = ("none", "global")
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu")

@@ -1,10 +1,12 @@
-"""Training EICS on L = L_corr + alpha L_dis + beta L_cons (SGD with momentum, or Adam).
+"""The one training loop (`fit_on_validation`), used by EICS (`train_eics`) and by every neural
+baseline (`model.baselines.loop.train_with_validation`), and batched inference.
 
-After every `validate_every` epochs the CCA fusion is fitted on the training outputs and
-the validation MAP (mean of both directions) is measured; the weights with the best
-validation MAP are kept, and training stops early once `patience` validations in a row
-have not improved on it and at least `min_steps` optimiser steps were taken (`epochs` is
-the cap). Test data never enters this module.
+The loop minimises a loss over shuffled mini-batches with one traced optimiser step. After
+every `validate_every` epochs it scores the validation split (mean MAP of both directions;
+for EICS after fitting the CCA fusion on the training outputs), keeps the weights with the
+best score, and stops once `patience` validations in a row have not improved on it and at
+least `min_steps` optimiser steps were taken (`epochs` is the cap). An epoch whose mean loss
+is not finite stops training with TrainingDiverged. Test data never enters this module.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from model.terms import OPTIMIZERS
 
 @dataclass
 class TrainConfig:
-    """Every field is set from params.yaml by `pipeline.method_options.train_config` (no defaults here:
+    """Every field is set from params.yaml by `pipeline.config.train_config` (no defaults here:
     params.yaml is the one source of truth)."""
 
     epochs: int
@@ -49,7 +51,7 @@ class TrainConfig:
     seed: int
 
 
-def make_optimizer(name: str, learning_rate: float, momentum: float = 0.9, weight_decay: float = 0.0):
+def make_optimizer(name: str, learning_rate: float, momentum: float, weight_decay: float):
     """SGD with momentum or Adam; weight decay is decoupled (AdamW-style) in both."""
     decay = weight_decay or None
     if name == "sgd":
@@ -104,6 +106,7 @@ def seed_everything(seed: int) -> None:
 
 
 _TRACED = weakref.WeakKeyDictionary()
+INFERENCE_BATCH = 4096  # rows per forward pass at inference: bounds memory, not results
 
 
 def inference(model: keras.Model, inputs):
@@ -121,14 +124,20 @@ def inference(model: keras.Model, inputs):
     return traced(inputs)
 
 
-def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray, batch_size: int = 4096) -> dict:
-    """All four head outputs for paired inputs, as float64 NumPy arrays."""
+def infer_in_batches(model: keras.Model, inputs):
+    """`model`'s outputs for `inputs` (an array, or a dict of arrays with the same rows), run
+    INFERENCE_BATCH rows at a time through the traced graph, as float64 NumPy arrays."""
+    rows = len(next(iter(inputs.values()))) if isinstance(inputs, dict) else len(inputs)
     parts = []
-    for start in range(0, len(audio), batch_size):
-        out = inference(model, {"audio": np.asarray(audio[start:start + batch_size], np.float32),
-                                "visual": np.asarray(visual[start:start + batch_size], np.float32)})
-        parts.append({k: v.numpy() for k, v in out.items()})
-    return {k: np.concatenate([p[k] for p in parts]).astype(np.float64) for k in parts[0]}
+    for start in range(0, rows, INFERENCE_BATCH):
+        chunk = tf.nest.map_structure(lambda x: np.asarray(x[start:start + INFERENCE_BATCH], np.float32), inputs)
+        parts.append(tf.nest.map_structure(lambda t: t.numpy(), inference(model, chunk)))
+    return tf.nest.map_structure(lambda *xs: np.concatenate(xs).astype(np.float64), *parts)
+
+
+def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray) -> dict:
+    """All four head outputs of EICS for paired inputs."""
+    return infer_in_batches(model, {"audio": audio, "visual": visual})
 
 
 def stacked_heads(outputs: dict, heads) -> tuple[np.ndarray, np.ndarray]:
@@ -160,63 +169,90 @@ def fused_one_modality(model, fusion: LinearCCA, heads, modality: str, features:
     return fusion.transform_x(audio) if modality == "audio" else fusion.transform_y(visual)
 
 
-def train_eics(
-    model: keras.Model,
-    train,
-    val,
-    n_classes: int,
-    cfg: TrainConfig,
-    log_epoch: Callable[[int, dict], None] | None = None,
-) -> TrainResult:
-    """Train on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
-    rng = np.random.default_rng(cfg.seed)
-    optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay)
+@dataclass
+class Fitted:
+    """What `fit_on_validation` kept: the best validation scores, their epoch, every epoch's record."""
+
+    best_scores: dict
+    best_epoch: int
+    history: list
+    seconds: float
+
+
+def fit_on_validation(models, loss_fn, validate, train, n_classes: int, optimizer, *, epochs: int, batch_size: int,
+                      patience: int, min_steps: int, seed: int, validate_every: int = 1,
+                      log_epoch: Callable[[int, dict], None] | None = None) -> Fitted:
+    """Minimise `loss_fn(audio, visual, onehot)` over the trainable weights of `models` on `train`.
+
+    `loss_fn` returns the loss, or a dict of named loss terms with the minimised one under
+    "total" (each term's epoch mean is recorded as loss_<name>). `validate()` returns validation
+    MAPs with the score to maximise under "average" (recorded as val_map_<name>). The weights of
+    every model in `models` are left at the best validated epoch.
+    """
+    rng = np.random.default_rng(seed)
+    variables = []
+    for model in models:
+        variables += [v for v in model.trainable_variables if all(v is not w for w in variables)]
     audio = tf.constant(train.audio, tf.float32)
     visual = tf.constant(train.visual, tf.float32)
     onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
-    batch = min(cfg.batch_size, len(train))
+    batch = min(batch_size, len(train))
     n_batches = len(train) // batch
 
-    optimizer.build(model.trainable_variables)  # slots exist before tracing: the step is traced once
+    optimizer.build(variables)  # slots exist before tracing: the step is traced once
 
     @tf.function(autograph=False)  # no Python control flow inside; autograph only costs tracing time
-    def train_step(idx):
-        a, v, y = tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx)
+    def step(idx):
         with tf.GradientTape() as tape:
-            parts = eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
-                              cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge, cfg.loss_form)
-        grads = tape.gradient(parts["total"], model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            parts = loss_fn(tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx))
+            parts = parts if isinstance(parts, dict) else {"total": parts}
+        optimizer.apply_gradients(zip(tape.gradient(parts["total"], variables), variables))
         return parts
 
-    tracker, history = BestOnValidation(cfg.patience, cfg.min_steps), []
+    tracker, history = BestOnValidation(patience, min_steps), []
     started = time.perf_counter()
-    for epoch in range(1, cfg.epochs + 1):
+    for epoch in range(1, epochs + 1):
         order = rng.permutation(len(train))
         sums = {}
         for b in range(n_batches):
-            parts = train_step(tf.constant(order[b * batch:(b + 1) * batch]))
-            for k, v in parts.items():
+            for k, v in step(tf.constant(order[b * batch:(b + 1) * batch])).items():
                 sums[k] = sums.get(k, 0.0) + float(v)
         record = {f"loss_{k}": v / n_batches for k, v in sums.items()}
         if not np.isfinite(record["loss_total"]):
-            raise TrainingDiverged(
-                f"training diverged at epoch {epoch} (loss {record['loss_total']}); lower train.learning_rate"
-            )
-        if epoch % cfg.validate_every == 0 or epoch == cfg.epochs:
-            fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-            val_map = bidirectional_map(
-                *fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels
-            )
-            record.update({f"val_map_{k}": v for k, v in val_map.items()})
-            tracker.offer(val_map["average"], lambda: (val_map, epoch, model.get_weights()), epoch * n_batches)
+            raise TrainingDiverged(f"training diverged at epoch {epoch} (mean loss {record['loss_total']}); "
+                                   "lower the learning rate")
+        if epoch % validate_every == 0 or epoch == epochs:
+            scores = validate()
+            record.update({f"val_map_{k}": v for k, v in scores.items()})
+            tracker.offer(scores["average"], lambda: (scores, epoch, [m.get_weights() for m in models]),
+                          epoch * n_batches)
         history.append(record)
         if log_epoch:
             log_epoch(epoch, record)
         if tracker.should_stop:
             break
-    seconds = time.perf_counter() - started
-    best, best_epoch, best_weights = tracker.kept
-    model.set_weights(best_weights)
+    best_scores, best_epoch, weights = tracker.kept
+    for model, kept in zip(models, weights):
+        model.set_weights(kept)
+    return Fitted(best_scores, best_epoch, history, time.perf_counter() - started)
+
+
+def train_eics(model: keras.Model, train, val, n_classes: int, cfg: TrainConfig,
+               log_epoch: Callable[[int, dict], None] | None = None) -> TrainResult:
+    """Train EICS on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
+
+    def loss_fn(a, v, y):
+        return eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
+                         cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge, cfg.loss_form)
+
+    def validate():
+        fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
+        return bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
+
+    optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay)
+    fitted = fit_on_validation([model], loss_fn, validate, train, n_classes, optimizer, epochs=cfg.epochs,
+                               batch_size=cfg.batch_size, patience=cfg.patience, min_steps=cfg.min_steps,
+                               seed=cfg.seed, validate_every=cfg.validate_every, log_epoch=log_epoch)
     fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-    return TrainResult(model, fusion, best_epoch, best, history, seconds, epochs_run=len(history))
+    return TrainResult(model, fusion, fitted.best_epoch, fitted.best_scores, fitted.history, fitted.seconds,
+                       epochs_run=len(fitted.history))

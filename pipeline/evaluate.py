@@ -134,10 +134,10 @@ def main() -> None:
     from evaluate.scores import score_test
     from evaluate.tables import write_csv, write_text_atomic
     from extract.feature_store import read_features
-    from model.baselines import fit_method
     from model.cca import LinearCCA
+    from model.methods import fit_method
     from model.training import fused_embeddings
-    from pipeline.method_options import method_options
+    from pipeline.config import method_options
 
     features = read_features(paths.FEATURES, *feature_dims(params))
     test = features.splits["test"]

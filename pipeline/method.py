@@ -1,13 +1,12 @@
-"""Stages `method@<name>` and `ablations`: tune a compared method on validation, then fit it
-for every seed in report.seeds at the chosen point, score it on the test split with the same
-metric as EICS, and record wall-clock fitting seconds. `ablations` runs the five EICS
-ablations (paper Table 4) in one process: they share every dependency, so they always
-re-run together anyway.
+"""The method stages (`random`, `method@<name>`, `eics@<name>`, `ablation@<name>`; one per
+method of model/registry.py): tune a compared method on validation, then fit it for every seed
+in report.seeds at the chosen point, score it on the test split with the same metric as EICS,
+and record wall-clock fitting seconds. Several names run one after the other in one process.
 
 Phase 1 opens only the train and validation splits: a method with a grid (params
 `tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
 results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
-results/tuning/eics.json, written by method@eics); Random has no knobs. Phase 2 opens the
+results/tuning/eics.json, written by eics@eics); Random has no knobs. Phase 2 opens the
 test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
 the TensorFlow import (about 8 s here) is paid once.
 """
@@ -40,9 +39,11 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
 
 def main(args) -> None:
     from extract.feature_store import read_features
+    from pipeline.config import check_model_params
 
     names = args.names
     params = load_params()
+    check_model_params(params)
     dims = feature_dims(params)
     seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
     chosen = [(name, *chosen_point(name, params, seen.splits["train"], seen.splits["val"], seen.n_classes))
@@ -70,8 +71,8 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
     returns each seed's fitting seconds."""
     from evaluate.scores import DIRECTIONS, rounded, score_test
     from evaluate.tables import write_text_atomic
-    from model.baselines import fit_method
-    from pipeline.method_options import method_options
+    from model.methods import fit_method
+    from pipeline.config import method_options
 
     train, val = seen.splits["train"], seen.splits["val"]
     point = tuning["chosen"]
@@ -107,7 +108,7 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
 
 
 if __name__ == "__main__":
-    from model.method_names import METHODS
+    from model.methods import METHODS
 
     run(main, reads=("data.audio_dim", "data.visual_dim", "data.source", "tuning.grids", "report.seeds",
                      "evaluate.scopes", "evaluate.recall_ks", "model", "train", "fusion", "baselines"),

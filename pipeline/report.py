@@ -3,22 +3,10 @@ from __future__ import annotations
 
 import json
 
+from model.methods import DISPLAY, TABLE2, TABLE4
 from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import run
-
-TABLE2 = ("random", "cca", "kcca", "dcca", "c_cca", "c_dcca", "ugach", "agah", "ucal", "acmr", "dscmr", "tnn_c_cca",
-          "dclma", "eics")
-TABLE4 = (
-    "random",
-    "explicit_only",
-    "implicit_only",
-    "ex_im_share",
-    "eics_no_cons",
-    "eics_no_im_im",
-    "eics_literal",
-    "eics",
-)
 
 
 def dclma_note(results: dict) -> str:
@@ -31,7 +19,7 @@ def dclma_note(results: dict) -> str:
 
 
 def eics_point_note(results: dict, params: dict) -> str:
-    """Where EICS's tuned point (method@eics, the report's row) stands against params.yaml (what `train` fits)."""
+    """Where EICS's tuned point (eics@eics, the report's row) stands against params.yaml (what `train` fits)."""
     if "eics" not in results:
         return ""
     point = results["eics"]["point"]
@@ -99,7 +87,6 @@ def main() -> None:
         + claims_lines(results)
     )
     from evaluate.figures import precision_scope
-    from evaluate.report import DISPLAY
 
     curves = {DISPLAY[m]: results[m]["precision_at"] for m in TABLE2 if m in results and "precision_at" in results[m]}
     precision_scope(

@@ -16,7 +16,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of stage logs
 
-from extract.feature_store import FeatureFileError  # noqa: E402
 from pipeline.params import ParamsError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +25,15 @@ class StageError(RuntimeError):
     """A stage cannot go on; the message says why and what to do."""
 
 
-EXPECTED = (ParamsError, FeatureFileError, StageError)
+
+
+def expected(err: BaseException) -> bool:
+    """A failure whose message already says what to do: bad params, a stage's own error, or a bad
+    feature file. The last is looked up only if the stage loaded the feature store, so this module
+    imports nothing from extract/ (the early stages depend on their own code only)."""
+    feature_store = sys.modules.get("extract.feature_store")
+    return isinstance(err, (ParamsError, StageError)) or (
+        feature_store is not None and isinstance(err, feature_store.FeatureFileError))
 
 
 def stage_name(main) -> str:
@@ -104,7 +111,7 @@ def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
             traceback.print_exc()
         if isinstance(err, SystemExit):
             message = f"exited with {err.code}"
-        elif isinstance(err, EXPECTED):
+        elif expected(err):
             message = one_line(err)
         else:
             message = f"{type(err).__name__}: {one_line(err)} ({where(err)})"

@@ -1,7 +1,7 @@
 """Stage `train`: fit EICS on the train split at exactly the `model`, `train` and `fusion`
 values of params.yaml, keep the epoch with the best validation MAP, fit the CCA fusion on the
 training outputs, log every loss term with dvclive. This is the model `index`,
-`evaluate` and `pipeline.search` use. No tuning result is read: `method@eics` tunes EICS for the
+`evaluate` and `pipeline.search` use. No tuning result is read: `eics@eics` tunes EICS for the
 report's comparison only, and `python -m pipeline.tune --adopt eics` writes its point into
 params.yaml if you want it here.
 
@@ -23,7 +23,7 @@ def fit_eics(params: dict, features, log_epoch=None):
     `pipeline.grid` both fit through here."""
     from model.baselines.eics_variants import build_for
     from model.training import TrainingDiverged, seed_everything, train_eics
-    from pipeline.method_options import method_options
+    from pipeline.config import method_options
 
     options = method_options("eics", params)
     cfg, network = options["config"], options["network"]
@@ -36,7 +36,10 @@ def fit_eics(params: dict, features, log_epoch=None):
 
 
 def main() -> None:
+    from pipeline.config import check_model_params
+
     params = load_params()
+    check_model_params(params)  # before any file is read: a bad knob stops the stage at once
     from dvclive import Live
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features

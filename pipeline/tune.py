@@ -1,8 +1,8 @@
-"""Tuning of one method, the first half of its `method@<name>` stage: train the method once at
+"""Tuning of one method, the first half of its stage (`method@<name>`, `eics@<name>`): train the method once at
 every point of its grid (params `tuning.grids`) on the train split, score each on the
 validation split, keep the best point.
 
-As a command, `python -m pipeline.tune --adopt eics` writes the point `method@eics` chose
+As a command, `python -m pipeline.tune --adopt eics` writes the point `eics@eics` chose
 (results/tuning/eics.json) into params.yaml's `model`/`train`/`fusion` values and prints the
 diff; `train` then fits it. Nothing adopts a tuned point otherwise.
 
@@ -25,7 +25,7 @@ FUSION_KNOBS = {"fusion_dim": "dim", "fusion_ridge": "ridge", "fusion_heads": "h
 
 
 def read_tuning(name: str) -> dict:
-    """The tuning summary results/tuning/<name>.json that method@<name> wrote."""
+    """The tuning summary results/tuning/<name>.json that the method's stage wrote."""
     tuning_file = paths.TUNING / f"{name}.json"
     if not tuning_file.is_file():
         raise StageError(f"{tuning_file} not found; run `dvc repro method@{name}` first (it tunes {name})")
@@ -36,8 +36,8 @@ def tune(name: str, params: dict, train, val, n_classes: int) -> tuple[dict, lis
     """(the tuning summary of `name`, the seconds of each point); a method without a grid (Random)
     has budget 0 and no knobs."""
     from evaluate.metrics import bidirectional_map
-    from model.baselines import fit_method
-    from pipeline.method_options import method_options
+    from model.methods import fit_method
+    from pipeline.config import method_options
     from pipeline.tuning_grid import grid_points
 
     grids = params["tuning"]["grids"]
@@ -120,4 +120,4 @@ def main(args) -> None:
 if __name__ == "__main__":
     run(main, reads=("results/tuning/eics.json (not params: it writes params.yaml)",),
         arguments=[("--adopt", {"required": True, "choices": ("eics",), "metavar": "eics",
-                                "help": "write the point method@eics chose on validation into params.yaml"})])
+                                "help": "write the point eics@eics chose on validation into params.yaml"})])

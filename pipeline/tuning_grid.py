@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import itertools
 
-from model.method_names import EICS_VARIANTS, NEURAL
+from model.methods import EICS_VARIANTS, NEURAL
 
 NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")
-NEURAL_KEYS = ("hidden", "epochs", "patience", "min_steps", "batch_size", "learning_rate", "weight_decay", "margin",
-               "input_scaling")
+NEURAL_KEYS = ("hidden", "activation", "epochs", "patience", "min_steps", "batch_size", "optimizer", "learning_rate",
+               "momentum", "weight_decay", "margin", "input_scaling")
 LOSS_KEYS = ("alpha", "beta", "loss_form", "loss_terms", "constraint_pairs", "corr_ridge")
 FUSION_KEYS = ("fusion_dim", "fusion_ridge", "fusion_heads")
 

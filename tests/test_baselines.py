@@ -3,8 +3,8 @@ import pytest
 
 from evaluate.metrics import bidirectional_map
 from extract.synthetic import make_synthetic_features
-from model.baselines import CLOSED_FORM, EICS_VARIANTS, NEURAL, fit_method
-from pipeline.method_options import method_options
+from model.methods import CLOSED_FORM, EICS_VARIANTS, NEURAL, fit_method
+from pipeline.config import method_options
 from pipeline.params import load_params
 
 N_CLASSES = 4

@@ -60,8 +60,13 @@ def stages():
     else "",
 )
 def test_stage_deps_cover_its_imports(name, cmd, deps):
-    entry = cmd.split()[2]  # python -m pipeline.<stage> [arg]
+    from model.methods import EICS_VARIANTS, REGISTRY
+
+    entry, *args = cmd.split()[2:]  # python -m pipeline.<stage> [arg]
     needed = {str(p.relative_to(ROOT)) for p in project_closure(entry)}
+    for method in (a for a in args if a in REGISTRY):  # fit_method imports the method's module by name
+        module = "eics_variants" if method in EICS_VARIANTS else REGISTRY[method]["module"]
+        needed |= {str(p.relative_to(ROOT)) for p in project_closure(f"model.baselines.{module}")}
     missing = sorted(needed - deps)
     assert not missing, f"stage {name} imports {missing} but does not list them in dvc.yaml deps"
 
@@ -75,3 +80,24 @@ def test_lock_has_no_stale_stages():
     current = {name for name, _, _ in stages()}
     stale = sorted(set(lock) - current)
     assert not stale, f"dvc.lock has entries of stages no longer in dvc.yaml: {stale}"
+
+
+def test_every_registered_method_has_its_stage():
+    """dvc.yaml makes the method stages from model/registry.py: every method has one, writing its results file."""
+    from model.methods import METHODS
+
+    outputs = {}
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        for stage in repo.index.stages:
+            for out in stage.outs:
+                outputs[str(Path(out.def_path))] = stage.addressing
+    missing = [m for m in METHODS if f"results/methods/{m}.json" not in outputs]
+    assert not missing, f"methods without a stage: {missing}"
+
+
+@pytest.mark.parametrize("stage", ["sample", "manifest", "weights", "extract@audio", "extract@visual"])
+def test_early_stages_depend_on_no_model_or_evaluation_code(stage):
+    deps = {name: d for name, _, d in stages()}[stage]
+    assert not [d for d in deps if d.startswith(("model/", "evaluate/"))], deps

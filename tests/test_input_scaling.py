@@ -3,10 +3,10 @@ import pytest
 
 from extract.feature_store import Split
 from extract.synthetic import make_synthetic_features
-from model.baselines import fit_method
 from model.input_scaling import fit_input_scaler
+from model.methods import fit_method
 from model.networks import build_eics
-from pipeline.method_options import method_options
+from pipeline.config import method_options
 from pipeline.params import load_params
 
 

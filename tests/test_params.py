@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.config import check_model_params
 from pipeline.params import ParamsError, load_params, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +23,14 @@ def with_value(dotted, value):
     return params
 
 
+def validate_all(params):
+    """What the stages check between them: params.validate (every stage) and the model sections (pipeline.config)."""
+    validate(params)
+    check_model_params(params)
+
+
 def test_defaults_are_valid_and_loading_adds_or_changes_nothing(tmp_path):
-    validate(copy.deepcopy(DEFAULTS))
+    validate_all(copy.deepcopy(DEFAULTS))
     assert load_params(ROOT / "params.yaml") == DEFAULTS  # no injected defaults, no overrides
     text = (ROOT / "params.yaml").read_text().replace("  alpha: 1.0 ", "  alpha: 0.37 ", 1)
     (tmp_path / "params.yaml").write_text(text)
@@ -55,14 +62,14 @@ def test_every_knob_has_a_comment():
 )
 def test_bad_values_are_named(dotted, value, message):
     with pytest.raises(ParamsError, match=message):
-        validate(with_value(dotted, value))
+        validate_all(with_value(dotted, value))
 
 
 def test_missing_key_is_named():
     params = copy.deepcopy(DEFAULTS)
     del params["train"]["batch_size"]
     with pytest.raises(ParamsError, match="train.batch_size is missing"):
-        validate(params)
+        validate_all(params)
 
 
 def run_stage(tmp_path, module, params):
@@ -78,8 +85,8 @@ def run_stage(tmp_path, module, params):
     [
         (
             with_value("model.alpha", -0.5),
-            "pipeline.features",
-            "error: features: params.yaml: model.alpha must be >= 0, got -0.5",
+            "pipeline.train",
+            "error: train: params.yaml: model.alpha must be >= 0, got -0.5",
         ),
         (with_value("data.source", "community"), "pipeline.features", "feature file not found"),
         (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),

@@ -9,8 +9,8 @@ from tests.project_copy import ONE_POINT_GRIDS, make_project
 
 # one stage of each kind (no fitting, closed form, the EICS family) keeps this test quick; every
 # method, ablations, hashing and deep baselines included, is covered in process by tests/test_baselines.py
-RUN = ("random", "cca", "eics")
-TARGETS = "evaluate " + " ".join(f"method@{m}" for m in RUN)
+RUN = ("random", "cca", "eics")  # their stages: random, method@cca, eics@eics
+TARGETS = "evaluate random method@cca eics@eics"
 
 
 def sh(cmd, cwd, env):
@@ -80,10 +80,10 @@ def test_a_method_rerun_that_reaches_the_same_point_leaves_the_rest_cached(proje
     work, env = project
     tuning = (work / "results/tuning/eics.json").read_bytes()
     scores = (work / "results/methods/eics.json").read_bytes()
-    rerun = sh("dvc repro -f -s method@eics", work, env)
+    rerun = sh("dvc repro -f -s eics@eics", work, env)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert "Running stage 'method@eics'" in rerun.stdout
-    # only the timing file may differ, so `ablations` (which reads the tuning file) and train stay cached
+    assert "Running stage 'eics@eics'" in rerun.stdout
+    # only the timing file may differ, so the ablations (which read the tuning file) and train stay cached
     assert (work / "results/tuning/eics.json").read_bytes() == tuning
     assert (work / "results/methods/eics.json").read_bytes() == scores
     assert json.loads(sh("dvc status --json train index evaluate", work, env).stdout) == {}
@@ -115,6 +115,8 @@ def test_changing_alpha_invalidates_only_the_eics_family(project):
         sh("git checkout params.yaml", work, env)
     unchanged = set(json.loads(sh("dvc status --json", work, env).stdout))  # stages never run here are listed too
     # evaluate follows from its deps, so `dvc status` does not list it; report states EICS's tuned point against params
-    expected = {"train", "method@eics", "method@eics_literal", "ablations", "report"}
+    from model.registry import ABLATIONS
+
+    expected = {"train", "eics@eics", "eics@eics_literal", "report"} | {f"ablation@{name}" for name in ABLATIONS}
     assert changed - unchanged == expected - unchanged, (changed - unchanged) ^ (expected - unchanged)
     assert not {s for s in changed - unchanged if s.split("@")[-1] in ("cca", "random")}

@@ -7,7 +7,7 @@ from evaluate.metrics import bidirectional_map
 from extract.synthetic import make_synthetic_features
 from model.networks import build_eics
 from model.training import fused_embeddings, seed_everything, train_eics
-from pipeline.method_options import train_config
+from pipeline.config import train_config
 from pipeline.params import load_params
 
 N_CLASSES = 4

@@ -21,7 +21,7 @@ def project(tmp_path_factory):
         "model": {"audio_hidden": [32], "visual_hidden": [32], "explicit_dim": 4},
         "train": {"epochs": 3, "batch_size": 100},
         "fusion": {"dim": 4},
-        "tuning": {"grids": ONE_POINT_GRIDS},  # train waits for method@eics: one point keeps this quick
+        "tuning": {"grids": ONE_POINT_GRIDS},  # train waits for eics@eics: one point keeps this quick
     })
     started = time.perf_counter()
     first = subprocess.run(

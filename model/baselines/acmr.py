@@ -12,7 +12,6 @@ projectors receive its gradient reversed, so they learn modality-invariant embed
 import keras
 import tensorflow as tf
 
-from model.baselines import Embedder
 from model.baselines.loop import (
     NeuralOptions,
     cross_modal_triplet,
@@ -22,15 +21,16 @@ from model.baselines.loop import (
     predict,
     train_with_validation,
 )
+from model.embedder import Embedder
 from model.training import seed_everything
 
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
     seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")
-    classifier = mlp(options.dim, (), n_classes, "label_classifier")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
+    classifier = mlp(options.dim, (), n_classes, "label_classifier", options.activation)
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
     cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True)
 
     def loss_fn(a, v, y):

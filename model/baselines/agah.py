@@ -11,7 +11,6 @@ the multi-label attention module is left out, since these datasets have one labe
 """
 import tensorflow as tf
 
-from model.baselines import Embedder
 from model.baselines.loop import (
     NeuralOptions,
     mlp,
@@ -21,6 +20,7 @@ from model.baselines.loop import (
     sign_codes,
     train_with_validation,
 )
+from model.embedder import Embedder
 from model.training import seed_everything
 
 
@@ -32,9 +32,9 @@ def _similarity_likelihood(relaxed, binary, same, bits):
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float):
     """gamma weighs the adversary, quantise the quantisation loss (params baselines.knobs.agah)."""
     seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", out_activation="tanh")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", out_activation="tanh")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation, out_activation="tanh")
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation, out_activation="tanh")
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
 
     def loss_fn(a, v, y):
         ha, hv = f(a, training=True), g(v, training=True)

@@ -4,5 +4,6 @@ closed form. Implemented by dcca.fit(cluster=True)."""
 from model.baselines import dcca
 
 
-def fit(train, val, n_classes, seed, options):
-    return dcca.fit(train, val, n_classes, seed, options, cluster=True)
+def fit(train, val, n_classes, seed, options, ridge: float):
+    """ridge: of the linear CCA on the trained projections (params baselines.knobs.c_dcca)."""
+    return dcca.fit(train, val, n_classes, seed, options, ridge, cluster=True)

@@ -7,9 +7,9 @@ audio-visual pair of clips that share a label inside the batch, not only over tr
 """
 import tensorflow as tf
 
-from model.baselines import Embedder
 from model.baselines.loop import NeuralOptions, mlp, predict, train_with_validation
 from model.cca import fit_linear_cca
+from model.embedder import Embedder
 from model.losses import total_correlation
 from model.training import seed_everything
 
@@ -20,10 +20,11 @@ def within_class_pairs(onehot):
     return pairs[:, 0], pairs[:, 1]
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, cluster: bool = False):
+def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, cluster: bool = False):
+    """ridge: of the linear CCA fitted on the trained projections (params baselines.knobs.dcca)."""
     seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
 
     def loss_fn(a, v, y):
         ha, hv = f(a, training=True), g(v, training=True)
@@ -33,7 +34,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, cluster: bool = Fal
         return -tf.cast(total_correlation(ha, hv), tf.float32)
 
     def make_embedder():
-        cca = fit_linear_cca(predict(f, train.audio), predict(g, train.visual), options.dim, 1e-3)
+        cca = fit_linear_cca(predict(f, train.audio), predict(g, train.visual), options.dim, ridge)
         return Embedder(lambda x: cca.transform_x(predict(f, x)), lambda x: cca.transform_y(predict(g, x)))
 
     return train_with_validation([f, g], loss_fn, make_embedder, train, val, n_classes, seed, options)

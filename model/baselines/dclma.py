@@ -32,8 +32,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from model.baselines import Embedder
 from model.baselines.loop import NeuralOptions, l2_rows, predict, train_with_validation
+from model.embedder import Embedder
 from model.training import seed_everything
 
 OUT_HIDDEN = 512  # width of the shared output network's hidden layer (reference code)
@@ -41,9 +41,9 @@ CLASSIFIER_HIDDEN = 64  # width of the shared classifier's hidden layer (referen
 DROPOUT = 0.5  # dropout in the shared output network and classifier (reference code)
 
 
-def _encoder(input_dim: int, width: int, name: str) -> keras.Sequential:
-    return keras.Sequential([keras.Input((input_dim,)), layers.Dense(width, activation="relu", name=f"{name}_encoder")],
-                            name=name)
+def _encoder(input_dim: int, width: int, name: str, activation: str) -> keras.Sequential:
+    encoder = layers.Dense(width, activation=activation, name=f"{name}_encoder")
+    return keras.Sequential([keras.Input((input_dim,)), encoder], name=name)
 
 
 def _off_diagonal_mean(matrix):
@@ -74,11 +74,13 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temper
     (params baselines.knobs.dclma)."""
     seed_everything(seed)
     width = options.hidden[0]
-    f = _encoder(train.audio.shape[1], width, "audio")
-    g = _encoder(train.visual.shape[1], width, "visual")
-    out = keras.Sequential([keras.Input((width,)), layers.Dense(OUT_HIDDEN, activation="relu"), layers.Dropout(DROPOUT),
+    f = _encoder(train.audio.shape[1], width, "audio", options.activation)
+    g = _encoder(train.visual.shape[1], width, "visual", options.activation)
+    out = keras.Sequential([keras.Input((width,)), layers.Dense(OUT_HIDDEN, activation=options.activation),
+                            layers.Dropout(DROPOUT),
                             layers.Dense(options.dim)], name="shared_output")
-    classifier = keras.Sequential([keras.Input((options.dim,)), layers.Dense(CLASSIFIER_HIDDEN, activation="relu"),
+    classifier = keras.Sequential([keras.Input((options.dim,)),
+                                   layers.Dense(CLASSIFIER_HIDDEN, activation=options.activation),
                                    layers.Dropout(DROPOUT), layers.Dense(n_classes, use_bias=False)],
                                   name="shared_classifier")
     audio_net = keras.Sequential([f, out], name="audio_embedding")

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from model.baselines import Embedder
+from model.embedder import Embedder
 from model.input_scaling import fit_input_scaler
 from model.networks import build_eics
 from model.training import TrainConfig, embed, seed_everything, stacked_heads, train_eics

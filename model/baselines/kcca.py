@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.kernel_approximation import Nystroem
 from sklearn.preprocessing import StandardScaler
 
-from model.baselines import Embedder
 from model.cca import fit_linear_cca
+from model.embedder import Embedder
 
 
 def _kernel_map(x, components, seed):

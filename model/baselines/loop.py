@@ -1,8 +1,6 @@
 """What the neural baselines share: small MLPs, a gradient-reversal op for the adversarial
-ones, and one training loop (Adam on shuffled mini-batches; after every epoch the method's
-embedder is scored on the validation split, the best weights are kept, and training stops
-once `patience` epochs in a row have not improved on them, after at least `min_steps`
-optimiser steps)."""
+ones, and the adapter to the one training loop of model/training.py (after every epoch the
+method's embedder is scored on the validation split and the best weights are kept)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,30 +11,33 @@ import tensorflow as tf
 from keras import layers
 
 from evaluate.metrics import bidirectional_map
-from model.baselines import Embedder
-from model.training import BestOnValidation, inference, make_optimizer
+from model.embedder import Embedder
+from model.training import fit_on_validation, infer_in_batches, make_optimizer
 
 
 @dataclass
 class NeuralOptions:
-    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.method_options.method_options`."""
+    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.config.method_options`."""
 
     hidden: tuple                # hidden widths of every projector
+    activation: str              # of their hidden layers (model.terms.ACTIVATIONS)
     dim: int                     # size of the common space (or code length for hashing)
     epochs: int                  # cap on passes over the training split
     patience: int                # stop after this many epochs without a better validation MAP
     min_steps: int               # ... but never before this many optimiser steps
     batch_size: int
-    learning_rate: float         # Adam step size
+    optimizer: str               # sgd | adam (model.terms.OPTIMIZERS)
+    learning_rate: float         # optimiser step size
+    momentum: float              # SGD momentum (sgd only)
     weight_decay: float          # decoupled weight decay (0 = off), as for EICS
     input_scaling: str           # none | global (model.input_scaling; applied by model.baselines.fit_method)
     margin: float                # triplet / ranking margin (cosine units)
 
 
-def mlp(input_dim, widths, out_dim, name, out_activation=None) -> keras.Sequential:
+def mlp(input_dim, widths, out_dim, name, activation: str, out_activation=None) -> keras.Sequential:
     return keras.Sequential(
         [keras.Input((input_dim,))]
-        + [layers.Dense(w, activation="relu", name=f"{name}_hidden{i + 1}") for i, w in enumerate(widths)]
+        + [layers.Dense(w, activation=activation, name=f"{name}_hidden{i + 1}") for i, w in enumerate(widths)]
         + [layers.Dense(out_dim, activation=out_activation, name=f"{name}_out")],
         name=name,
     )
@@ -88,49 +89,23 @@ def cross_modal_triplet(a, v, related, margin, hardest=True):
 
 
 def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes, seed, opts: NeuralOptions) -> Embedder:
-    """Minimise `loss_fn(audio, visual, onehot)` over the weights of `models`; after every
-    epoch call `make_embedder()` and keep the weights with the best validation MAP."""
-    rng = np.random.default_rng(seed)
-    optimizer = make_optimizer("adam", opts.learning_rate, weight_decay=opts.weight_decay)
-    variables = []
-    for model in models:
-        variables += [v for v in model.trainable_variables if all(v is not w for w in variables)]
-    audio = tf.constant(train.audio, tf.float32)
-    visual = tf.constant(train.visual, tf.float32)
-    onehot = tf.one_hot(train.labels, n_classes, dtype=tf.float32)
-    batch = min(opts.batch_size, len(train))
+    """Minimise `loss_fn(audio, visual, onehot)` over the weights of `models` with the shared loop
+    (`model.training.fit_on_validation`), scoring `make_embedder()` on `val` after every epoch;
+    returns the embedder at the best epoch."""
 
-    optimizer.build(variables)  # slots exist before tracing: the step is traced once
-
-    @tf.function(autograph=False)
-    def step(idx):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(tf.gather(audio, idx), tf.gather(visual, idx), tf.gather(onehot, idx))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    tracker = BestOnValidation(opts.patience, opts.min_steps)
-    for epoch in range(1, opts.epochs + 1):
-        order = rng.permutation(len(train))
-        for b in range(len(train) // batch):
-            loss = step(tf.constant(order[b * batch:(b + 1) * batch]))
-        if not np.isfinite(float(loss)):
-            raise FloatingPointError("baseline training diverged (non-finite loss); lower its learning rate")
+    def validate():
         embedder = make_embedder()
-        score = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)[
-            "average"
-        ]
-        tracker.offer(score, lambda: [m.get_weights() for m in models], epoch * (len(train) // batch))
-        if tracker.should_stop:
-            break
-    for model, weights in zip(models, tracker.kept):
-        model.set_weights(weights)
+        return bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)
+
+    optimizer = make_optimizer(opts.optimizer, opts.learning_rate, opts.momentum, opts.weight_decay)
+    fit_on_validation(models, loss_fn, validate, train, n_classes, optimizer, epochs=opts.epochs,
+                      batch_size=opts.batch_size, patience=opts.patience, min_steps=opts.min_steps, seed=seed)
     return make_embedder()
 
 
 def predict(model, x) -> np.ndarray:
-    return np.concatenate([inference(model, np.asarray(x[i:i + 4096], np.float32)).numpy()
-                           for i in range(0, len(x), 4096)]).astype(np.float64)
+    """One projector's outputs for the rows of `x`."""
+    return infer_in_batches(model, x)
 
 
 def sign_codes(x: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 Expected MAP is about the share of relevant items, 1/classes for balanced classes."""
 import numpy as np
 
-from model.baselines import Embedder
+from model.embedder import Embedder
 
 
 def fit(train, val, n_classes, seed, dim: int):

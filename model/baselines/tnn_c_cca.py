@@ -9,8 +9,9 @@ import numpy as np
 import tensorflow as tf
 
 from extract.feature_store import Split
-from model.baselines import Embedder, c_cca
+from model.baselines import c_cca
 from model.baselines.loop import NeuralOptions, cross_modal_triplet, l2_rows, mlp, predict, train_with_validation
+from model.embedder import Embedder
 from model.training import seed_everything
 
 
@@ -25,8 +26,8 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, cca_ridge: float):
     ptrain = project(train)  # validation is scored on raw features through the embedder
     seed_everything(seed)
     width = ptrain.audio.shape[1]
-    f = mlp(width, options.hidden, options.dim, "audio")
-    g = mlp(width, options.hidden, options.dim, "visual")
+    f = mlp(width, options.hidden, options.dim, "audio", options.activation)
+    g = mlp(width, options.hidden, options.dim, "visual", options.activation)
 
     def loss_fn(a, v, y):
         same = tf.matmul(y, y, transpose_b=True) > 0.5

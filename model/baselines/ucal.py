@@ -9,7 +9,6 @@ gradient reversed into the projectors, makes the two modalities indistinguishabl
 """
 import tensorflow as tf
 
-from model.baselines import Embedder
 from model.baselines.loop import (
     NeuralOptions,
     cross_modal_triplet,
@@ -19,14 +18,15 @@ from model.baselines.loop import (
     predict,
     train_with_validation,
 )
+from model.embedder import Embedder
 from model.training import seed_everything
 
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
     seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
 
     def loss_fn(a, v, y):
         del y  # unsupervised

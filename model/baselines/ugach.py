@@ -13,7 +13,6 @@ adversary is a modality classifier with reversed gradients.
 """
 import tensorflow as tf
 
-from model.baselines import Embedder
 from model.baselines.loop import (
     NeuralOptions,
     cross_modal_triplet,
@@ -25,6 +24,7 @@ from model.baselines.loop import (
     sign_codes,
     train_with_validation,
 )
+from model.embedder import Embedder
 from model.training import seed_everything
 
 
@@ -40,9 +40,9 @@ def knn_graph(x, k):
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float, neighbours: int):
     """gamma weighs the adversary, quantise the quantisation loss, neighbours sizes the k-NN graph."""
     seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", out_activation="tanh")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", out_activation="tanh")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier")
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation, out_activation="tanh")
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation, out_activation="tanh")
+    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
 
     def loss_fn(a, v, y):
         del y  # unsupervised

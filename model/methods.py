@@ -1,0 +1,37 @@
+"""Everything the project says about its methods, derived from model/registry.py: the names,
+their groups, display names, table membership, and `fit_method`, which trains one by name
+(its module is imported only then: the closed-form methods need no TensorFlow)."""
+from __future__ import annotations
+
+from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
+
+REGISTRY = {**RANDOM, **BASELINES, **ABLATIONS, **EICS_FAMILY}  # the tables' order
+METHODS = tuple(REGISTRY)
+EICS_VARIANTS = tuple(EICS_FAMILY) + tuple(ABLATIONS)  # trained by model/baselines/eics_variants.py
+CLOSED_FORM = tuple(n for n, m in REGISTRY.items() if m["kind"] == "closed_form")
+NEURAL = tuple(n for n, m in REGISTRY.items() if m["kind"] == "neural" and n not in EICS_VARIANTS)
+DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}
+
+
+TABLE2 = tuple(n for n, m in REGISTRY.items() if 2 in m["tables"])  # compared methods
+TABLE4 = tuple(n for n, m in REGISTRY.items() if 4 in m["tables"])  # ablations
+
+
+def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
+    """Fit the named method on `train` (`val` for methods that select an epoch) -> `model.embedder.Embedder`."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown method {name!r}; choose from {list(METHODS)}")
+    from importlib import import_module
+
+    if name in EICS_VARIANTS:
+        return import_module("model.baselines.eics_variants").fit(name, train, val, n_classes, seed, **options)
+    fit = import_module(f"model.baselines.{REGISTRY[name]['module']}").fit
+    if name not in NEURAL:
+        return fit(train, val, n_classes, seed, **options)
+    # The neural baselines see scaled inputs like EICS does (its scaling sits inside its network).
+    from model.embedder import Embedder
+    from model.input_scaling import fit_input_scaler
+
+    scaler = fit_input_scaler(train, options["options"].input_scaling)
+    embedder = fit(scaler.split(train), scaler.split(val), n_classes, seed, **options)
+    return Embedder(lambda a: embedder.embed_audio(scaler.audio(a)), lambda v: embedder.embed_visual(scaler.visual(v)))

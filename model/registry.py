@@ -1,0 +1,48 @@
+"""The compared methods: one line each. Literal values only, because dvc.yaml reads this file
+(`vars`) to make one stage per method; `model.methods` derives everything else from it.
+
+    display     the name the report's tables and figures show
+    module      the module under model/baselines/ whose fit() trains the method
+    builds_on   a module it reuses (itself if none); dvc.yaml makes both dependencies
+    kind        closed_form (NumPy/SciPy, no TensorFlow) or neural (trained by model.training)
+    tables      the paper tables it belongs to: 2 (compared methods), 4 (ablations)
+
+Groups, each one kind of stage: RANDOM (chance level, no knobs), BASELINES (stage
+`method@<name>`: tuned on validation with `tuning.grids.<name>`, knobs in `baselines`),
+EICS_FAMILY (stage `eics@<name>`: tuned the same way, reading `model`, `train` and `fusion`)
+and ABLATIONS (stage `ablation@<name>`: EICS variants of model/baselines/eics_variants.py,
+run at the point eics@eics chose). Adding a method: its module and one line here (plus its
+knobs and tuning grid in params.yaml).
+"""
+
+RANDOM = {
+    "random": {"display": "Random", "module": "random", "builds_on": "random", "kind": "closed_form", "tables": [2, 4]},
+}
+
+BASELINES = {  # in the order of the paper's Table 2
+    "cca": {"display": "CCA", "module": "cca", "builds_on": "cca", "kind": "closed_form", "tables": [2]},
+    "kcca": {"display": "KCCA", "module": "kcca", "builds_on": "kcca", "kind": "closed_form", "tables": [2]},
+    "dcca": {"display": "DCCA", "module": "dcca", "builds_on": "dcca", "kind": "neural", "tables": [2]},
+    "c_cca": {"display": "C-CCA", "module": "c_cca", "builds_on": "c_cca", "kind": "closed_form", "tables": [2]},
+    "c_dcca": {"display": "C-DCCA", "module": "c_dcca", "builds_on": "dcca", "kind": "neural", "tables": [2]},
+    "ugach": {"display": "UGACH", "module": "ugach", "builds_on": "ugach", "kind": "neural", "tables": [2]},
+    "agah": {"display": "AGAH", "module": "agah", "builds_on": "agah", "kind": "neural", "tables": [2]},
+    "ucal": {"display": "UCAL", "module": "ucal", "builds_on": "ucal", "kind": "neural", "tables": [2]},
+    "acmr": {"display": "ACMR", "module": "acmr", "builds_on": "acmr", "kind": "neural", "tables": [2]},
+    "dscmr": {"display": "DSCMR", "module": "dscmr", "builds_on": "dscmr", "kind": "neural", "tables": [2]},
+    "tnn_c_cca": {"display": "TNN-C-CCA", "module": "tnn_c_cca", "builds_on": "c_cca", "kind": "neural", "tables": [2]},
+    "dclma": {"display": "DCLMA", "module": "dclma", "builds_on": "dclma", "kind": "neural", "tables": [2]},
+}
+
+EICS_FAMILY = {  # EICS last: every table ends with it
+    "eics_literal": {"display": "EICS (literal losses)", "kind": "neural", "tables": [4]},
+    "eics": {"display": "EICS (ours)", "kind": "neural", "tables": [2, 4]},
+}
+
+ABLATIONS = {  # in the order of the paper's Table 4
+    "explicit_only": {"display": "Explicit-space", "kind": "neural", "tables": [4]},
+    "implicit_only": {"display": "Implicit-space", "kind": "neural", "tables": [4]},
+    "ex_im_share": {"display": "Ex-Im-share", "kind": "neural", "tables": [4]},
+    "eics_no_cons": {"display": "EICS without L_cons", "kind": "neural", "tables": [4]},
+    "eics_no_im_im": {"display": "EICS without im-im term", "kind": "neural", "tables": [4]},
+}
