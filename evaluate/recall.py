@@ -28,7 +28,7 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
 
-def recall_at(queries, gallery, query_labels, gallery_labels, ks=(1, 5, 10)) -> dict[int, float]:
+def recall_at(queries, gallery, query_labels, gallery_labels, ks) -> dict[int, float]:
     """{k: tie-aware R@k} over the queries whose label occurs in the gallery."""
     q, g = _unit_rows(queries), _unit_rows(gallery)
     query_labels, gallery_labels = np.asarray(query_labels), np.asarray(gallery_labels)
