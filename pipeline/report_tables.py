@@ -1,4 +1,4 @@
-"""Paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
+"""The report stage's paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
 from __future__ import annotations
 
 from model.methods import DISPLAY
