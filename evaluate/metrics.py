@@ -87,7 +87,8 @@ class RetrievalScores:
         return out
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (all-zero rows stay zero), in float64."""
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
@@ -230,7 +231,7 @@ def retrieval_scores(
     gallery = np.asarray(gallery)
     query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
     _check_inputs(queries, gallery, query_labels, gallery_labels)
-    q_unit, g_unit = _unit_rows(queries), _unit_rows(gallery)
+    q_unit, g_unit = unit_rows(queries), unit_rows(gallery)
     q_scaled = q_unit * KEY_SCALE
     # BLAS rounds the same dot product differently at different positions of the output block,
     # so identical gallery vectors are computed once and shared: they must tie exactly.
