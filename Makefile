@@ -31,7 +31,8 @@ endif
 repro: $(STAMP)  ## build .venv if needed, then dvc repro (the bundled sample by default)
 	dvc repro
 
-test: $(STAMP)  ## the test suite (about 8 minutes here)
+test: $(STAMP)  ## ruff (ruff.toml), then the test suite (about 8 minutes here)
+	ruff check .
 	python -m pytest
 
 bench: $(STAMP)  ## the benchmarks: each prints ratios against a reference measured in the same run

@@ -37,7 +37,8 @@ ROUNDS = (("local", "ray"), ("ray", "local"), ("local", "ray"))
 
 def inception_modality(load_backbone: bool = True):
     """The visual stage's Modality with InceptionV3 (random weights); module level so Ray can ship it."""
-    from extract.backbones import IMAGE_SIZE, compiled_embedding
+    from extract.backbones import compiled_embedding
+    from extract.constants import IMAGE_SIZE
     from extract.decode import decode_frames_1fps
     from extract.shards import Modality
 
@@ -55,10 +56,13 @@ def inception_modality(load_backbone: bool = True):
 def clips_in(root, per_class):
     from extract.manifest import build_manifest
     from extract.sample import write_sample
+    from pipeline.params import load_params
 
     if not root.exists():
         write_sample(root, CLASSES, per_class, seed=0)
-    return [c for c in build_manifest(root) if int(Path(c.path).stem.rsplit("_", 1)[1]) < per_class]
+    data = load_params()["data"]  # params.yaml's split shares and seed
+    clips = build_manifest(root, tuple(data["split_fractions"]), data["seed"])
+    return [c for c in clips if int(Path(c.path).stem.rsplit("_", 1)[1]) < per_class]
 
 
 class ShardClock:

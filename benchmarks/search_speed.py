@@ -50,7 +50,7 @@ def main():
     modality = inception_modality()
     pca = {"mean": rng.normal(size=2048), "components": np.linalg.qr(rng.normal(size=(2048, 1024)))[0].T,
            "explained_variance": np.ones(1024), "whiten": False}
-    model = build_eics(128, 1024, 10, [1024], [1024])
+    model = build_eics(128, 1024, 10, [1024], [1024], explicit_dim=10, activation="relu", dropout=0.0)
     train_a, train_v = rng.normal(size=(500, 128)).astype(np.float32), rng.normal(size=(500, 1024)).astype(np.float32)
     fusion = fit_linear_cca(*stacked_heads(embed(model, train_a, train_v), ["ex", "im"]), 10, 10.0)
     gallery = unit_rows(rng.normal(size=(100_000, 10)))

@@ -38,11 +38,14 @@ def matmul_rate(m=BATCH, k=1024, n=2048, repeats=50):
 
 
 def main():
-    features = make_synthetic_features({"train": N_TRAIN, "val": N_VAL}, seed=0)
+    params = load_params()
+    knobs = {k: v for k, v in params["synthetic"].items() if k not in ("n_train", "n_val", "n_test")}
+    features = make_synthetic_features({"train": N_TRAIN, "val": N_VAL}, **knobs, seed=0)  # params.yaml's generator
     seed_everything(0)
-    model = build_eics(128, 1024, 10, [1024, 1024], [1024, 2048])  # the paper's Table 1 widths
+    # the paper's Table 1 widths
+    model = build_eics(128, 1024, 10, [1024, 1024], [1024, 2048], explicit_dim=10, activation="relu", dropout=0.0)
     stamps = [time.perf_counter()]
-    cfg = replace(train_config(load_params()), epochs=3, batch_size=BATCH, validate_every=100, patience=100)
+    cfg = replace(train_config(params), epochs=3, batch_size=BATCH, validate_every=100, patience=100)
     train_eics(
         model,
         features.splits["train"],

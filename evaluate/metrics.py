@@ -48,7 +48,6 @@ from threadpoolctl import threadpool_limits
 
 from evaluate.ranking_kernels import KEY_SCALE, fill_bucket_keys, scan_sorted_rows
 
-DEFAULT_SCOPES = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
 _CHUNK_ROWS = 48
 _MAX_BUCKETS_PER_ROW = 16  # rows with more mixed buckets are re-scored whole
 _SERIAL_BELOW = 1_000_000  # (chunk rows x gallery) below which chunks run in the calling thread
@@ -88,7 +87,8 @@ class RetrievalScores:
         return out
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (all-zero rows stay zero), in float64."""
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
@@ -224,14 +224,14 @@ def retrieval_scores(
     gallery: np.ndarray,
     query_labels: np.ndarray,
     gallery_labels: np.ndarray,
-    scopes=DEFAULT_SCOPES,
+    scopes,
 ) -> RetrievalScores:
     """Tie-aware AP of every query and precision at each scope K (scopes beyond the gallery size are dropped)."""
     queries = np.asarray(queries)
     gallery = np.asarray(gallery)
     query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
     _check_inputs(queries, gallery, query_labels, gallery_labels)
-    q_unit, g_unit = _unit_rows(queries), _unit_rows(gallery)
+    q_unit, g_unit = unit_rows(queries), unit_rows(gallery)
     q_scaled = q_unit * KEY_SCALE
     # BLAS rounds the same dot product differently at different positions of the output block,
     # so identical gallery vectors are computed once and shared: they must tie exactly.
@@ -250,7 +250,7 @@ def retrieval_scores(
     return _scores(KEY_SCALE, scaled_similarities, len(queries), query_labels, gallery_labels, scopes)
 
 
-def distance_scores(distances, query_labels, gallery_labels, scopes=DEFAULT_SCOPES) -> RetrievalScores:
+def distance_scores(distances, query_labels, gallery_labels, scopes) -> RetrievalScores:
     """The same scores from a precomputed (queries x gallery) float64 distance matrix."""
     distances = np.asarray(distances, dtype=np.float64)
     query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()

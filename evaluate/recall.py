@@ -19,18 +19,14 @@ from math import comb
 
 import numpy as np
 
+from evaluate.metrics import unit_rows
+
 _CHUNK_ROWS = 256
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
-
-
-def recall_at(queries, gallery, query_labels, gallery_labels, ks=(1, 5, 10)) -> dict[int, float]:
+def recall_at(queries, gallery, query_labels, gallery_labels, ks) -> dict[int, float]:
     """{k: tie-aware R@k} over the queries whose label occurs in the gallery."""
-    q, g = _unit_rows(queries), _unit_rows(gallery)
+    q, g = unit_rows(queries), unit_rows(gallery)
     query_labels, gallery_labels = np.asarray(query_labels), np.asarray(gallery_labels)
     g_distinct, g_index = np.unique(g, axis=0, return_inverse=True)  # equal rows give bitwise-equal distances
     g_index = g_index.ravel()

@@ -12,6 +12,8 @@ import librosa
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from extract.constants import SAMPLE_RATE
+
 PRESETS = {
     "vggish": {"n_fft": 512, "win_length": 400, "hop_length": 160},
     "paper": {"n_fft": 2048, "win_length": 2048, "hop_length": 512},
@@ -19,7 +21,7 @@ PRESETS = {
 N_MELS, FMIN, FMAX, LOG_OFFSET, EXAMPLE_FRAMES = 64, 125.0, 7500.0, 0.01, 96
 
 
-def log_mel(waveform: np.ndarray, sample_rate: int = 16000, preset: str = "vggish") -> np.ndarray:
+def log_mel(waveform: np.ndarray, sample_rate: int, preset: str) -> np.ndarray:
     """(frames, 64) log-mel spectrogram."""
     p = PRESETS[preset]
     spectrum = np.abs(librosa.stft(waveform, n_fft=p["n_fft"], hop_length=p["hop_length"], win_length=p["win_length"],
@@ -28,7 +30,7 @@ def log_mel(waveform: np.ndarray, sample_rate: int = 16000, preset: str = "vggis
     return np.log(mel_basis @ spectrum + LOG_OFFSET).T.astype(np.float32)
 
 
-def examples(waveform: np.ndarray, sample_rate: int = 16000, preset: str = "vggish") -> tuple[np.ndarray, np.ndarray]:
+def examples(waveform: np.ndarray, preset: str, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
     """(start_seconds, examples): non-overlapping (n, 96, 64) examples and each one's start time.
 
     The mel projection runs on one BLAS thread: with more, the summation order (and the last

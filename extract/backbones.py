@@ -25,13 +25,13 @@ import numpy as np
 
 from extract import audio_frontend
 from extract.audio_frontend import vggish_input
+from extract.constants import AUDIO_DIM, IMAGE_SIZE, VISUAL_DIM
 from extract.rows import checked_rows
 
 if TYPE_CHECKING:  # annotations only: TensorFlow is imported where a backbone is built
     import keras
     import tensorflow as tf
 
-AUDIO_DIM, VISUAL_DIM, IMAGE_SIZE = 128, 2048, 299
 STANDIN_AUDIO = "standin-audio (random deterministic CNN, not VGGish)"
 STANDIN_VISUAL = "standin-visual (random deterministic CNN, not InceptionV3)"
 

@@ -12,6 +12,8 @@ import av
 import cv2
 import numpy as np
 
+from extract.constants import SAMPLE_RATE
+
 MIN_SECONDS = 1.0
 
 
@@ -19,7 +21,7 @@ class DecodeError(Exception):
     """A clip that cannot be used; str(err) is the reason written to the skip list."""
 
 
-def decode_audio(path, sample_rate: int = 16000) -> np.ndarray:
+def decode_audio(path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Mono float32 waveform in [-1, 1] at `sample_rate` (libswresample via PyAV, one pass)."""
     try:
         with av.open(str(path)) as container:

@@ -1,4 +1,4 @@
-"""The community HDF5 feature layout: read, validate, write, import.
+"""The project's HDF5 feature layout (the community layout, completed): read, validate, write.
 
 One file per dataset with, for each split s in train/val/test:
 
@@ -10,7 +10,8 @@ One file per dataset with, for each split s in train/val/test:
 File attributes: `class_names` (JSON list), `backbone`, `source`, `provenance` (JSON).
 Every split is written in a seeded random order, never grouped by class.
 Community files (VEGAS/AVE as passed around) often have train and test only, labels
-as one-hot rows and no ids; `import_community_file` turns them into this layout.
+as one-hot rows and no ids; `read_raw` reads those too, and `extract.community` turns them
+into this layout.
 """
 from __future__ import annotations
 
@@ -141,73 +142,14 @@ def read_features(path: str | os.PathLike, audio_dim: int | None = None, visual_
                   splits=SPLITS) -> FeatureSet:
     """Read a file in our layout and validate it; only the datasets of `splits` are opened
     (tuning and training read train and val, never test)."""
-    features = _read_raw(Path(path), splits)
+    features = read_raw(Path(path), splits)
     if "val" in splits and "val" not in features.splits:
         raise FeatureFileError(f"{path}: no validation split; import it with data.source: community to carve one")
     validate(features, str(path), audio_dim, visual_dim, required=splits)
     return features
 
 
-def import_community_file(
-    path: str | os.PathLike,
-    val_fraction: float,
-    seed: int,
-    audio_dim: int | None = None,
-    visual_dim: int | None = None,
-) -> FeatureSet:
-    """Read a community file; when it has no val split, carve a stratified, seeded one out of train."""
-    path = Path(path)
-    features = _read_raw(path)
-    _shift_one_based_labels(features, path)
-    validate(features, str(path), audio_dim, visual_dim, required=("train", "test"))
-    shared = set(features.splits["train"].ids) & set(features.splits["test"].ids)
-    if shared:
-        raise FeatureFileError(
-            f"{path}: {len(shared)} clip id(s) are in both train and test (e.g. {sorted(shared)[0]!r}); "
-            "the test split must be disjoint from training"
-        )
-    if "val" not in features.splits:
-        features.splits["val"], features.splits["train"] = _carve(features.splits["train"], val_fraction, seed, path)
-        features.provenance["val_carved_from_train"] = {"fraction": val_fraction, "seed": seed}
-    features.provenance["imported_from"] = path.name
-    validate(features, str(path), audio_dim, visual_dim)
-    return features
-
-
-def _shift_one_based_labels(features: FeatureSet, path: Path) -> None:
-    """Labels 1..c with no 0 anywhere are 1-based (as MATLAB-made files often are): shift them to 0..c-1."""
-    lowest = min(int(s.labels.min()) for s in features.splits.values() if len(s))
-    if lowest == 1:
-        for split in features.splits.values():
-            split.labels = split.labels - 1
-        if len(features.class_names) == 1 + max(int(s.labels.max()) for s in features.splits.values()) + 1:
-            features.class_names = features.class_names[1:]  # generated names counted the unused 0
-        features.provenance["labels_shifted_from_one_based"] = True
-        print(f"note: {path.name}: labels start at 1 with no 0; read as 1-based and shifted to start at 0")
-
-
-def _carve(train: Split, fraction: float, seed: int, path: Path) -> tuple[Split, Split]:
-    counts = np.bincount(train.labels)
-    present = counts[counts > 0]
-    if present.min() < 2:
-        rare = int(np.flatnonzero(counts == present.min())[0])
-        raise FeatureFileError(
-            f"{path}: class {rare} has {present.min()} training clip(s); need 2 to carve a validation split"
-        )
-    index = np.arange(len(train))
-    from sklearn.model_selection import (
-        train_test_split,  # imported here: sklearn costs seconds, most stages never carve
-    )
-
-    try:
-        rest, val = train_test_split(index, test_size=fraction, random_state=seed, stratify=train.labels)
-    except ValueError as err:
-        raise FeatureFileError(f"{path}: cannot carve a validation split of {fraction}: {err}") from None
-    take = lambda idx: Split(train.audio[idx], train.visual[idx], train.labels[idx], train.ids[idx])  # noqa: E731
-    return take(np.sort(val)), take(np.sort(rest))
-
-
-def _read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
+def read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
     if not path.is_file():
         raise FeatureFileError(f"{path}: feature file not found")
     try:

@@ -59,7 +59,7 @@ def scan(source: str | Path) -> list[tuple[str, str, str, str | None]]:
     raise ManifestError(f"{source}: not a folder of class folders nor a .csv file")
 
 
-def stratified_split(labels: list[str], fractions=(0.7, 0.1, 0.2), seed: int = 0) -> list[str]:
+def stratified_split(labels: list[str], fractions, seed: int) -> list[str]:
     """Per class: shuffle with the seed, then cut by the fractions (each class needs >= 3 clips)."""
     rng = np.random.default_rng(seed)
     out = [""] * len(labels)
@@ -77,7 +77,7 @@ def stratified_split(labels: list[str], fractions=(0.7, 0.1, 0.2), seed: int = 0
     return out
 
 
-def build_manifest(source, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> list[Clip]:
+def build_manifest(source, fractions, seed: int) -> list[Clip]:
     """Clips with splits; a repeated clip id keeps its first row, later rows are marked skipped."""
     seen, rows, duplicates = set(), [], []
     for row in scan(source):

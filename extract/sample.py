@@ -135,7 +135,7 @@ def write_mp4(path, frames, fps, sound, sample_rate) -> None:
     os.replace(tmp, path)
 
 
-def write_sample(root: str | os.PathLike, classes=CLASSES, clips_per_class: int = 15, seed: int = 0) -> list[Path]:
+def write_sample(root: str | os.PathLike, classes, clips_per_class: int, seed: int) -> list[Path]:
     """Write <root>/<class>/<class>_NN.mp4 deterministically; existing clips are kept."""
     root = Path(root)
     written = []

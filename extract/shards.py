@@ -177,7 +177,7 @@ def infer_shard(modality: Modality, prepared):
     return _infer_all(modality, prepared) if prepared else None
 
 
-def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int = 200, log=print) -> None:
+def extract(clips, modality: Modality, out_dir: str | Path, shard_size: int, log=print) -> None:
     """The local engine: write every missing or outdated shard of `clips` under out_dir,
     decoding the next shard in a background thread while the backbone works on this one."""
     plan = plan_shards(clips, modality, out_dir, shard_size)

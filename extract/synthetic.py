@@ -19,29 +19,32 @@ import numpy as np
 
 from extract.feature_store import FeatureSet, Split
 
+HIDDEN_DIM = 64  # width of each modality's random non-linear map
+NUISANCE_RANK = 8  # rank of each modality's background signal
+
 
 def make_synthetic_features(
     sizes: dict[str, int],
-    n_classes: int = 10,
-    audio_dim: int = 128,
-    visual_dim: int = 1024,
-    latent_dim: int = 16,
-    hidden_dim: int = 64,
-    class_separation: float = 1.0,
-    clip_spread: float = 1.0,
-    nuisance_rank: int = 8,
-    nuisance: float = 1.0,
-    noise: float = 0.5,
-    seed: int = 0,
+    *,
+    n_classes: int,
+    audio_dim: int,
+    visual_dim: int,
+    latent_dim: int,
+    class_separation: float,
+    clip_spread: float,
+    nuisance: float,
+    noise: float,
+    seed: int,
 ) -> FeatureSet:
-    """Build train/val/test splits of the given sizes (balanced classes, shuffled)."""
+    """Build train/val/test splits of the given sizes (balanced classes, shuffled); the knobs are
+    params.yaml's `synthetic` section (the `features` stage passes them, data.seed as seed)."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((n_classes, latent_dim)) * class_separation
     maps = {
         modality: (
-            rng.standard_normal((latent_dim, hidden_dim)) / np.sqrt(latent_dim),
-            rng.standard_normal((hidden_dim, dim)) / np.sqrt(hidden_dim),
-            rng.standard_normal((nuisance_rank, dim)) / np.sqrt(nuisance_rank),
+            rng.standard_normal((latent_dim, HIDDEN_DIM)) / np.sqrt(latent_dim),
+            rng.standard_normal((HIDDEN_DIM, dim)) / np.sqrt(HIDDEN_DIM),
+            rng.standard_normal((NUISANCE_RANK, dim)) / np.sqrt(NUISANCE_RANK),
         )
         for modality, dim in (("audio", audio_dim), ("visual", visual_dim))
     }

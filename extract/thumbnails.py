@@ -8,10 +8,11 @@ import wave
 import cv2
 import numpy as np
 
+from extract.constants import EXCERPT_SAMPLE_RATE, THUMBNAIL_QUALITY
 from extract.decode import DecodeError, decode_audio
 
 
-def thumbnail_jpeg(path, at_seconds: float | str = "middle", width: int = 160, quality: int = 80) -> bytes:
+def thumbnail_jpeg(path, at_seconds: float | str, width: int, quality: int = THUMBNAIL_QUALITY) -> bytes:
     """JPEG bytes of the frame nearest `at_seconds` (the last frame if the clip is shorter), or of
     the middle frame with "middle" (where most clips show their subject, not a fade-in), scaled
     to `width` pixels wide with the clip's aspect ratio. Reads frames in order (no seeking), like
@@ -49,7 +50,7 @@ def thumbnail_jpeg(path, at_seconds: float | str = "middle", width: int = 160, q
     return encoded.tobytes()
 
 
-def audio_excerpt_wav(path, seconds: float = 3.0, sample_rate: int = 8000) -> bytes:
+def audio_excerpt_wav(path, seconds: float, sample_rate: int = EXCERPT_SAMPLE_RATE) -> bytes:
     """WAV bytes of the clip's first `seconds` of sound (mono, 16-bit, `sample_rate` Hz)."""
     waveform = decode_audio(path, sample_rate)[: int(seconds * sample_rate)]
     pcm = (np.clip(waveform, -1.0, 1.0) * 32767).astype("<i2")

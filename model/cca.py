@@ -54,7 +54,7 @@ def regularised_covariance(a: np.ndarray, b: np.ndarray | None, ridge: float) ->
     return cov + ridge * max(np.trace(cov) / len(cov), 1e-12) * np.eye(len(cov))
 
 
-def fit_linear_cca(x: np.ndarray, y: np.ndarray, dim: int, ridge: float = 1e-3) -> LinearCCA:
+def fit_linear_cca(x: np.ndarray, y: np.ndarray, dim: int, ridge: float) -> LinearCCA:
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if len(x) != len(y):

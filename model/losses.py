@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from model.terms import CONSTRAINT_PAIRS, LOSS_FORMS, LOSS_TERMS
+from model.terms import CONSTRAINT_PAIRS, LOSS_FORMS
 
 
 def _inverse_sqrt(cov):
@@ -38,7 +38,7 @@ def _inverse_sqrt(cov):
     return tf.matmul(vectors * tf.math.rsqrt(values)[None, :], vectors, transpose_b=True)
 
 
-def total_correlation(h1, h2, ridge: float = 1e-4):
+def total_correlation(h1, h2, ridge: float):
     """Sum of the canonical correlations between the columns of h1 and h2 (batch rows).
 
     The ridge is added to each auto-covariance as `ridge` times its mean variance.
@@ -61,11 +61,11 @@ def total_correlation(h1, h2, ridge: float = 1e-4):
     return tf.reduce_sum(tf.sqrt(tf.maximum(singular_sq, 1e-12)))
 
 
-def correlation_loss(ex_audio, ex_visual, ridge: float = 1e-4):
+def correlation_loss(ex_audio, ex_visual, ridge: float):
     return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), tf.float32)
 
 
-def discriminative_loss(im_audio, im_visual, labels_onehot, form: str = "reference"):
+def discriminative_loss(im_audio, im_visual, labels_onehot, form: str):
     if form == "literal":
         n = tf.cast(tf.shape(labels_onehot)[0], tf.float32)
         return (tf.norm(im_audio - labels_onehot) + tf.norm(im_visual - labels_onehot)) / n
@@ -78,19 +78,18 @@ def _centred_unit_rows(h):
     return tf.math.l2_normalize(h, axis=1, epsilon=1e-12)
 
 
-def orthogonality(h1, h2, form: str = "reference"):
+def orthogonality(h1, h2, form: str):
     q1, q2 = _centred_unit_rows(h1), _centred_unit_rows(h2)
     squared = tf.square(tf.matmul(q1, q2, transpose_a=True))
     return tf.reduce_sum(squared) if form == "literal" else tf.reduce_mean(squared)
 
 
-def constraint_loss(outputs, pairs=tuple(CONSTRAINT_PAIRS), form: str = "reference"):
+def constraint_loss(outputs, pairs, form: str):
     return tf.add_n([orthogonality(*(outputs[k] for k in CONSTRAINT_PAIRS[p]), form=form) for p in pairs]
                     or [tf.constant(0.0)])
 
 
-def eics_loss(outputs, labels_onehot, alpha: float, beta: float, terms=LOSS_TERMS,
-              constraint_pairs=tuple(CONSTRAINT_PAIRS), corr_ridge: float = 1e-4, form: str = "reference"):
+def eics_loss(outputs, labels_onehot, alpha: float, beta: float, terms, constraint_pairs, corr_ridge: float, form: str):
     """Every term (for logging) and the weighted total of the switched-on terms."""
     if form not in LOSS_FORMS:
         raise ValueError(f"unknown loss form {form!r}; choose from {list(LOSS_FORMS)}")

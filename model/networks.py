@@ -18,7 +18,7 @@ from keras import layers
 OUTPUTS = ("ex_audio", "ex_visual", "im_audio", "im_visual")
 
 
-def hidden_trunk(x, widths, activation, name, dropout=0.0):
+def hidden_trunk(x, widths, activation, name, dropout):
     for i, width in enumerate(widths):
         x = layers.Dense(width, activation=activation, name=f"{name}_hidden{i + 1}")(x)
         if dropout:
@@ -30,12 +30,12 @@ def build_eics(
     audio_dim: int,
     visual_dim: int,
     n_classes: int,
-    audio_hidden=(1024, 1024),
-    visual_hidden=(1024, 2048),
-    explicit_dim: int = 10,
-    activation: str = "relu",
+    audio_hidden,
+    visual_hidden,
+    explicit_dim: int,
+    activation: str,
+    dropout: float,
     shared_trunk: bool = False,
-    dropout: float = 0.0,
     scaler=None,
 ) -> keras.Model:
     """With an active `scaler` (`model.input_scaling.InputScaler`, fitted on the training

@@ -70,3 +70,42 @@ def visual_backbone(params: dict):
         raise StageError(str(err)) from None
     backbone.name = backbone_name("visual", params)
     return backbone
+
+
+def modality(name: str, params: dict, require_both: bool = True, load_backbone: bool = True):
+    """The Modality to extract: decoding in the prepare step, backbone in infer.
+    With `require_both` (the extract stages) a clip must decode in both modalities; a search
+    query needs only its own. Without `load_backbone` only `prepare` works (decode workers)."""
+    from extract.constants import IMAGE_SIZE
+    from extract.decode import decode_audio, decode_frames_1fps
+    from extract.shards import Modality
+
+    x = params["extract"]
+    # A clip is kept only when both of its modalities decode, so both stages check both.
+    if name == "audio":
+        backbone = audio_backbone(params) if load_backbone else None
+        to_examples = audio_prepare(params)
+
+        def prepare(path):
+            if require_both:
+                decode_frames_1fps(path)
+            return to_examples(decode_audio(path))
+
+        return Modality(
+            "audio",
+            backbone_name("audio", params),
+            prepare,
+            backbone.infer if backbone else None,
+            x["batch_size"],
+            f"frontend={x['audio_frontend']}",
+            per_clip=backbone.per_clip if backbone else False,
+        )
+    backbone = visual_backbone(params) if load_backbone else None
+
+    def prepare_visual(path):
+        if require_both:
+            decode_audio(path)
+        return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
+
+    return Modality("visual", backbone_name("visual", params), prepare_visual, backbone.embed if backbone else None,
+                    x["batch_size"])

@@ -1,7 +1,7 @@
 """The paper's alpha/beta grid (Fig. 7): `python -m pipeline.grid`.
 
 Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one EICS fit at params.yaml's other
-values, through the same function as the `train` stage (`pipeline.train.fit_eics`), two fits at
+values, through the same function as the `train` stage (`pipeline.eics_fit.fit_eics`), two fits at
 a time in worker processes (each loads TensorFlow once), keeping the epoch with the best
 validation MAP. The ranking and the heatmap use that validation MAP (average of both
 directions) only, and say so. The point validation picks then runs as a DVC experiment,
@@ -40,8 +40,8 @@ def sh(*args: str) -> str:
 def fit_point(alpha: float, beta: float) -> dict:
     """One grid point: EICS at params.yaml with model.alpha and model.beta replaced."""
     from extract.feature_store import read_features
+    from pipeline.eics_fit import fit_eics
     from pipeline.params import feature_dims, load_params
-    from pipeline.train import fit_eics
 
     params = load_params()
     params["model"].update(alpha=alpha, beta=beta)

@@ -119,7 +119,7 @@ def validate(params: dict) -> None:
             raise ParamsError(f"params.yaml: extract.{key} must be a non-empty string")
     check_number(params, "extract.shard_size", 1, integer=True)
     check_number(params, "extract.batch_size", 1, integer=True)
-    check_number(params, "extract.pca_dim", 1, 2048, integer=True)
+    check_number(params, "extract.pca_dim", 1, integer=True)  # at most the backbone's size: checked by `pca`
     check_choices(params, "extract.engine", ("local", "ray"))
     if not isinstance(value_at(params, "extract.ray.address"), str):
         raise ParamsError("params.yaml: extract.ray.address must be a string (\"\" = a local Ray runtime)")

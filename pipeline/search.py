@@ -119,7 +119,7 @@ def _loaded(by: str, params_text: str):
     import yaml
 
     from model.cca import LinearCCA
-    from pipeline.extract_modality import modality
+    from pipeline.backbone import modality
 
     params = yaml.safe_load(params_text)
     pca = None

@@ -96,8 +96,9 @@ def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
     """Run a stage entry: parse its command line (see parse_cli), then main() -- or main(args)
     when the entry takes arguments -- turning every failure into one line."""
     module = main.__module__
-    if module == "__main__":
-        module = "pipeline." + Path(sys.argv[0]).stem
+    if module == "__main__":  # run with python -m: the dotted name it was started by
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        module = spec.name if spec else "pipeline." + Path(sys.argv[0]).stem
     args = parse_cli(module, sys.modules[main.__module__].__doc__, reads, arguments)
     try:
         main(args) if arguments else main()

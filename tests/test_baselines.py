@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from evaluate.metrics import bidirectional_map
-from extract.synthetic import make_synthetic_features
 from model.methods import CLOSED_FORM, EICS_VARIANTS, NEURAL, fit_method
 from pipeline.config import method_options
 from pipeline.params import load_params
+from tests.synthetic_data import synthetic_features
 
 N_CLASSES = 4
 PARAMS = load_params()
@@ -27,7 +27,7 @@ NEURAL_POINT = {"hidden": [32], "epochs": 20, "batch_size": 100, "learning_rate"
 
 @pytest.fixture(scope="module")
 def data():
-    return make_synthetic_features({"train": 400, "val": 120, "test": 400}, n_classes=N_CLASSES,
+    return synthetic_features({"train": 400, "val": 120, "test": 400}, n_classes=N_CLASSES,
                                    audio_dim=16, visual_dim=32, latent_dim=6, noise=0.5, seed=0)
 
 

@@ -33,7 +33,7 @@ def test_projections_are_white_and_paired():
 
 def test_save_load_round_trip(tmp_path):
     x, y = paired(200)
-    cca = fit_linear_cca(x, y, dim=2)
+    cca = fit_linear_cca(x, y, dim=2, ridge=1e-3)
     cca.save(tmp_path / "f.npz")
     back = LinearCCA.load(tmp_path / "f.npz")
     np.testing.assert_array_equal(back.transform_x(x), cca.transform_x(x))
@@ -41,6 +41,6 @@ def test_save_load_round_trip(tmp_path):
 
 def test_rejects_bad_shapes():
     with pytest.raises(ValueError, match="paired"):
-        fit_linear_cca(np.ones((5, 2)), np.ones((6, 2)), 1)
+        fit_linear_cca(np.ones((5, 2)), np.ones((6, 2)), 1, ridge=1e-3)
     with pytest.raises(ValueError, match="exceeds"):
-        fit_linear_cca(np.ones((50, 2)), np.ones((50, 2)), 3)
+        fit_linear_cca(np.ones((50, 2)), np.ones((50, 2)), 3, ridge=1e-3)

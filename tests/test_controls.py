@@ -13,7 +13,7 @@ import tensorflow as tf
 import yaml
 
 from extract.feature_store import FeatureFileError, write_features
-from extract.synthetic import make_synthetic_features
+from tests.synthetic_data import synthetic_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def tiny_project(tmp_path: Path, model=None, train=None, data=None) -> Path:
     """A folder with a tiny feature file and params.yaml edited for a one-epoch EICS fit."""
     (tmp_path / "data").mkdir(parents=True, exist_ok=True)
-    features = make_synthetic_features({"train": 120, "val": 40, "test": 40}, n_classes=3, audio_dim=16, visual_dim=24,
+    features = synthetic_features({"train": 120, "val": 40, "test": 40}, n_classes=3, audio_dim=16, visual_dim=24,
                                        latent_dim=4, noise=0.5, seed=0)
     write_features(features, tmp_path / "data" / "features.h5", seed=0)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -37,7 +37,7 @@ def train_stage(project: Path, monkeypatch) -> dict:
     """Run the `train` stage's main() in `project`; its summary and the trained weights."""
     import keras
 
-    from pipeline import train
+    from pipeline.stages import train
 
     monkeypatch.chdir(project)
     train.main()
@@ -106,7 +106,7 @@ def test_alpha_zero_takes_the_label_loss_out_of_the_gradient():
     from model.networks import build_eics
 
     tf.random.set_seed(0)
-    model = build_eics(16, 24, 3, [16], [16], explicit_dim=3)
+    model = build_eics(16, 24, 3, [16], [16], explicit_dim=3, activation="relu", dropout=0.0)
     rng = np.random.default_rng(0)
     inputs = {"audio": rng.standard_normal((40, 16)).astype("float32"),
               "visual": rng.standard_normal((40, 24)).astype("float32")}
@@ -114,7 +114,8 @@ def test_alpha_zero_takes_the_label_loss_out_of_the_gradient():
 
     def gradients(alpha, terms):
         with tf.GradientTape() as tape:
-            parts = eics_loss(model(inputs, training=True), labels, alpha, 0.001, terms)
+            parts = eics_loss(model(inputs, training=True), labels, alpha, 0.001, terms,
+                              ("ex_im_audio", "ex_im_visual", "im_im"), 1e-4, "reference")
         return parts, tape.gradient(parts["total"], model.trainable_variables)
 
     off, grads_off = gradients(0.0, ("corr", "dis", "cons"))

@@ -47,7 +47,7 @@ def test_pure_tone_lands_in_the_expected_mel_band():
     rate = 16000
     t = np.arange(3 * rate) / rate
     for freq in (500.0, 2000.0):
-        mel = audio_frontend.log_mel(np.sin(2 * np.pi * freq * t).astype(np.float32), rate)
+        mel = audio_frontend.log_mel(np.sin(2 * np.pi * freq * t).astype(np.float32), rate, "vggish")
         import librosa
 
         centres = librosa.mel_frequencies(
@@ -58,7 +58,7 @@ def test_pure_tone_lands_in_the_expected_mel_band():
 
 def test_example_count_for_a_duration():
     for seconds, expected in ((1.0, 1), (2.0, 2), (5.0, 5), (0.5, 0)):
-        starts, ex = audio_frontend.examples(np.zeros(int(seconds * 16000), np.float32))
+        starts, ex = audio_frontend.examples(np.zeros(int(seconds * 16000), np.float32), preset="vggish")
         assert ex.shape == (expected, 96, 64) and np.allclose(starts, np.arange(expected) * 0.96)
     _, paper = audio_frontend.examples(np.zeros(10 * 16000, np.float32), preset="paper")
     assert len(paper) == (1 + (10 * 16000 - 2048) // 512) // 96
@@ -231,7 +231,7 @@ def battery(tmp_path_factory):
 
 
 def test_bad_input_battery_is_recorded_and_never_nan(battery, tmp_path):
-    clips = build_manifest(battery, seed=0)
+    clips = build_manifest(battery, (0.7, 0.1, 0.2), seed=0)
     duplicate = [c for c in clips if c.skip_reason]
     assert [c.clip_id for c in duplicate] == ["good/g0"] and "duplicate" in duplicate[0].skip_reason
     clips = [c for c in clips if not c.skip_reason] + [
@@ -252,7 +252,7 @@ def test_bad_input_battery_is_recorded_and_never_nan(battery, tmp_path):
 
 
 def test_resume_after_a_kill_gives_identical_shards(battery, tmp_path):
-    clips = [c for c in build_manifest(battery, seed=0) if not c.skip_reason and c.label == "good"]
+    clips = [c for c in build_manifest(battery, (0.7, 0.1, 0.2), seed=0) if not c.skip_reason and c.label == "good"]
     visual = standin_visual()
     modality = Modality("visual", visual.name, decode_frames_1fps, visual.embed, batch_size=8)
     extract(clips, modality, tmp_path / "full", shard_size=2, log=lambda m: None)
@@ -272,16 +272,16 @@ def test_resume_after_a_kill_gives_identical_shards(battery, tmp_path):
 def test_manifest_split_is_stratified_seeded_and_respects_a_csv_split(tmp_path):
     root = tmp_path / "sample"
     write_sample(root, classes=("siren", "drum"), clips_per_class=10, seed=0)
-    clips = build_manifest(root, seed=3)
+    clips = build_manifest(root, (0.7, 0.1, 0.2), seed=3)
     for label in ("siren", "drum"):
         splits = [c.split for c in clips if c.label == label]
         assert (splits.count("train"), splits.count("val"), splits.count("test")) == (7, 1, 2)
-    assert [c.split for c in clips] == [c.split for c in build_manifest(root, seed=3)]
+    assert [c.split for c in clips] == [c.split for c in build_manifest(root, (0.7, 0.1, 0.2), seed=3)]
     write_manifest(clips, tmp_path / "m.csv")
     assert read_manifest(tmp_path / "m.csv") == clips
     csv_path = tmp_path / "list.csv"
     csv_path.write_text("path,label,split\n" + "".join(f"sample/{c.clip_id}.mp4,{c.label},test\n" for c in clips))
-    assert {c.split for c in build_manifest(csv_path)} == {"test"}
+    assert {c.split for c in build_manifest(csv_path, (0.7, 0.1, 0.2), seed=0)} == {"test"}
 
 
 def test_audio_rows_do_not_depend_on_batch_or_shard(vggish_dir, tmp_path):
@@ -312,7 +312,7 @@ def test_visual_stage_takes_clips_of_mixed_resolutions_and_orientations(tmp_path
 
     from extract.sample import write_mp4
     from extract.shards import extract, read_shards
-    from pipeline.extract_modality import modality
+    from pipeline.backbone import modality
 
     sizes = [(96, 128), (240, 320), (360, 640), (320, 180)]  # (height, width); the last one is portrait
     rng = np.random.default_rng(0)
@@ -340,7 +340,7 @@ def test_decode_side_never_imports_tensorflow():
     import sys
 
     code = ("import sys\n"
-            "from pipeline.extract_modality import modality\n"
+            "from pipeline.backbone import modality\n"
             "from pipeline.params import load_params\n"
             "import extract.ray_engine\n"
             "params = load_params()\n"

@@ -2,17 +2,13 @@ import h5py
 import numpy as np
 import pytest
 
-from extract.feature_store import (
-    FeatureFileError,
-    import_community_file,
-    read_features,
-    write_features,
-)
-from extract.synthetic import make_synthetic_features
+from extract.community import import_community_file
+from extract.feature_store import FeatureFileError, read_features, write_features
+from tests.synthetic_data import synthetic_features
 
 
 def small_features(seed=0):
-    return make_synthetic_features(
+    return synthetic_features(
         {"train": 60, "val": 20, "test": 30}, n_classes=3, audio_dim=8, visual_dim=12, seed=seed
     )
 

@@ -76,3 +76,12 @@ def test_stage_plumbing_imports_no_model_or_extraction_code():
     for name in ("pipeline.stage", "pipeline.params", "pipeline.paths"):
         heavy = sorted(m for m in imports_of(name) if m.split(".")[0] in ("model", "extract", "evaluate"))
         assert not heavy, f"{name} imports {heavy}"
+
+
+def test_libraries_import_downwards_only():
+    """extract/ and evaluate/ import neither model/ nor pipeline/; model/ does not import pipeline/."""
+    above = {"extract": ("model", "pipeline"), "evaluate": ("model", "pipeline"), "model": ("pipeline",)}
+    for name in MODULES:
+        layer = name.split(".")[0]
+        wrong = sorted(m for m in imports_of(name) if m.split(".")[0] in above.get(layer, ()))
+        assert not wrong, f"{name} imports {wrong}"

@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 
 from extract.feature_store import Split
-from extract.synthetic import make_synthetic_features
 from model.input_scaling import fit_input_scaler
 from model.methods import fit_method
 from model.networks import build_eics
 from pipeline.config import method_options
 from pipeline.params import load_params
+from tests.synthetic_data import synthetic_features
 
 
 def split(audio, visual):
@@ -45,8 +45,8 @@ def test_scaling_inside_eics_equals_scaling_the_inputs():
         rng.normal(0, 9, size=(50, 5)).astype(np.float32),
     )
     scaler = fit_input_scaler(split(audio, visual), "global")
-    inside = build_eics(6, 5, 3, [8], [8], explicit_dim=2, scaler=scaler)
-    plain = build_eics(6, 5, 3, [8], [8], explicit_dim=2)
+    inside = build_eics(6, 5, 3, [8], [8], explicit_dim=2, activation="relu", dropout=0.0, scaler=scaler)
+    plain = build_eics(6, 5, 3, [8], [8], explicit_dim=2, activation="relu", dropout=0.0)
     plain.set_weights(
         [w for layer in inside.layers if not layer.name.startswith("scale_") for w in layer.get_weights()]
     )
@@ -57,7 +57,7 @@ def test_scaling_inside_eics_equals_scaling_the_inputs():
 
 
 def test_neural_baseline_with_global_scaling_ignores_the_features_offset_and_unit():
-    data = make_synthetic_features({"train": 200, "val": 60, "test": 100}, n_classes=3, audio_dim=8, visual_dim=12,
+    data = synthetic_features({"train": 200, "val": 60, "test": 100}, n_classes=3, audio_dim=8, visual_dim=12,
                                    latent_dim=4, noise=0.5, seed=0)
     params = load_params()
     params["fusion"]["dim"] = 3

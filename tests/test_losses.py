@@ -4,6 +4,10 @@ import tensorflow as tf
 
 from model.cca import fit_linear_cca
 from model.losses import constraint_loss, discriminative_loss, eics_loss, orthogonality, total_correlation
+from model.terms import CONSTRAINT_PAIRS
+
+# every constraint pair, the reference loss forms and ridge (params.yaml's model section as shipped)
+REFERENCE_LOSS = {"constraint_pairs": tuple(CONSTRAINT_PAIRS), "corr_ridge": 1e-4, "form": "reference"}
 
 
 def correlated(n=500, seed=0):
@@ -25,7 +29,7 @@ def test_total_correlation_matches_closed_form_cca():
 def test_correlation_gradient_is_finite():
     h1, h2 = (tf.Variable(h.astype(np.float32)) for h in correlated(64))
     with tf.GradientTape() as tape:
-        loss = -total_correlation(h1, h2)
+        loss = -total_correlation(h1, h2, ridge=1e-4)
     grads = tape.gradient(loss, [h1, h2])
     assert all(np.isfinite(g.numpy()).all() for g in grads)
 
@@ -52,7 +56,7 @@ def test_orthogonality_matches_numpy_and_vanishes_on_disjoint_support():
     u, w = rng.standard_normal(3), rng.standard_normal(4)
     h1 = np.stack([u, -u, 0 * u, 0 * u])  # centred already; rows 2-3 are zero
     h2 = np.stack([0 * w, 0 * w, w, -w])  # rows 0-1 are zero
-    assert float(orthogonality(tf.constant(h1), tf.constant(h2))) == pytest.approx(0.0, abs=1e-12)
+    assert float(orthogonality(tf.constant(h1), tf.constant(h2), "reference")) == pytest.approx(0.0, abs=1e-12)
     assert float(orthogonality(tf.constant(h1), tf.constant(h1), "literal")) > 1.0
 
 
@@ -63,9 +67,9 @@ def test_constraint_pairs_and_switchable_terms():
         for k in ("ex_audio", "ex_visual", "im_audio", "im_visual")
     }
     y = tf.one_hot(np.arange(32) % 4, 4)
-    one = float(constraint_loss(out, ("im_im",)))
-    assert one == pytest.approx(float(orthogonality(out["im_audio"], out["im_visual"])), rel=1e-6)
-    parts = eics_loss(out, y, alpha=0.5, beta=0.25, terms=("dis", "cons"))
+    one = float(constraint_loss(out, ("im_im",), "reference"))
+    assert one == pytest.approx(float(orthogonality(out["im_audio"], out["im_visual"], "reference")), rel=1e-6)
+    parts = eics_loss(out, y, alpha=0.5, beta=0.25, terms=("dis", "cons"), **REFERENCE_LOSS)
     assert float(parts["total"]) == pytest.approx(0.5 * float(parts["dis"]) + 0.25 * float(parts["cons"]), rel=1e-6)
-    only_corr = eics_loss(out, y, alpha=0.5, beta=0.25, terms=("corr",))
+    only_corr = eics_loss(out, y, alpha=0.5, beta=0.25, terms=("corr",), **REFERENCE_LOSS)
     assert float(only_corr["total"]) == pytest.approx(float(only_corr["corr"]))

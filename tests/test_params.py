@@ -85,11 +85,11 @@ def run_stage(tmp_path, module, params):
     [
         (
             with_value("model.alpha", -0.5),
-            "pipeline.train",
+            "pipeline.stages.train",
             "error: train: params.yaml: model.alpha must be >= 0, got -0.5",
         ),
-        (with_value("data.source", "community"), "pipeline.features", "feature file not found"),
-        (DEFAULTS, "pipeline.train", "data/features.h5: feature file not found"),
+        (with_value("data.source", "community"), "pipeline.stages.features", "feature file not found"),
+        (DEFAULTS, "pipeline.stages.train", "data/features.h5: feature file not found"),
     ],
 )
 def test_stage_stops_with_one_clear_line(tmp_path, params, module, message):
@@ -102,12 +102,12 @@ def test_stage_stops_with_one_clear_line(tmp_path, params, module, message):
 
 def test_sample_stage_writes_the_clips_only_for_the_sample_dataset(tmp_path):
     """Another dataset leaves data/sample empty (no clips generated); the sample gets its clips."""
-    result = run_stage(tmp_path, "pipeline.sample", with_value("data.source", "community"))
+    result = run_stage(tmp_path, "pipeline.stages.sample", with_value("data.source", "community"))
     assert result.returncode == 0 and "sample: not used (data.source: community" in result.stdout
     assert (tmp_path / "data/sample").is_dir() and not any((tmp_path / "data/sample").iterdir())
     small = with_value("sample.clips_per_class", 3)
     small["sample"]["classes"] = 2
-    result = run_stage(tmp_path, "pipeline.sample", small)
+    result = run_stage(tmp_path, "pipeline.stages.sample", small)
     assert result.returncode == 0 and "sample: 6 clips" in result.stdout
     assert len(list((tmp_path / "data/sample").glob("*/*.mp4"))) == 6
 
@@ -116,28 +116,28 @@ def test_nan_feature_file_stops_the_train_stage(tmp_path):
     import numpy as np
 
     from extract.feature_store import write_features
-    from extract.synthetic import make_synthetic_features
+    from tests.synthetic_data import synthetic_features
 
-    features = make_synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2,
+    features = synthetic_features({"train": 20, "val": 10, "test": 10}, n_classes=2,
                                        visual_dim=DEFAULTS["extract"]["pca_dim"])
     write_features(features, tmp_path / "data" / "features.h5", seed=0)
     import h5py
 
     with h5py.File(tmp_path / "data" / "features.h5", "a") as f:
         f["audio_val"][3, 5] = np.nan
-    result = run_stage(tmp_path, "pipeline.train", DEFAULTS)
+    result = run_stage(tmp_path, "pipeline.stages.train", DEFAULTS)
     assert result.returncode == 2 and "audio_val has NaN or infinite values in 1 row(s)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 BROKEN_RUNS = [
-    ("pipeline.sample", {}), ("pipeline.manifest", {}),
-    ("pipeline.weights", {"extract.backbone": "pretrained", "extract.vggish": "models/downloads/none",
+    ("pipeline.stages.sample", {}), ("pipeline.stages.manifest", {}),
+    ("pipeline.stages.weights", {"extract.backbone": "pretrained", "extract.vggish": "models/downloads/none",
                           "data.videos": "elsewhere"}),
-    ("pipeline.extract_modality audio", {}), ("pipeline.extract_modality visual", {}), ("pipeline.pca", {}),
-    ("pipeline.features", {}), ("pipeline.train", {}), ("pipeline.evaluate", {}),
-    ("pipeline.method cca", {}), ("pipeline.method explicit_only", {}), ("pipeline.report", {}),
-    ("pipeline.grid --collect-only", {}), ("pipeline.grid", {}), ("pipeline.index", {}),
+    ("pipeline.stages.extract audio", {}), ("pipeline.stages.extract visual", {}), ("pipeline.stages.pca", {}),
+    ("pipeline.stages.features", {}), ("pipeline.stages.train", {}), ("pipeline.stages.evaluate", {}),
+    ("pipeline.stages.method cca", {}), ("pipeline.stages.method explicit_only", {}), ("pipeline.stages.report", {}),
+    ("pipeline.grid --collect-only", {}), ("pipeline.grid", {}), ("pipeline.stages.index", {}),
     ("pipeline.search bird/bird_00", {}),
 ]
 

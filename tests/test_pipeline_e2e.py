@@ -30,7 +30,7 @@ def project(tmp_path_factory):
         "tuning": {"grids": ONE_POINT_GRIDS},  # the same budget for everyone, one point for speed
         "report": {"seeds": [0]},
     })
-    first = sh(f"dvc repro {TARGETS} && python -m pipeline.report", work, env)
+    first = sh(f"dvc repro {TARGETS} && python -m pipeline.stages.report", work, env)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     return work, env
 

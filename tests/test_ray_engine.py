@@ -18,12 +18,13 @@ def standin_modality(name: str, load_backbone: bool = True) -> Modality:
     """The sample's stand-in backbones, built the way the extract stages build them (module
     level, so Ray can send it to its workers by reference)."""
     from extract.audio_frontend import examples
-    from extract.backbones import IMAGE_SIZE, standin_audio, standin_visual
+    from extract.backbones import standin_audio, standin_visual
+    from extract.constants import IMAGE_SIZE
     from extract.decode import decode_audio, decode_frames_1fps
 
     if name == "audio":
         backbone = standin_audio() if load_backbone else None
-        return Modality("audio", "standin-audio", lambda path: examples(decode_audio(path)),
+        return Modality("audio", "standin-audio", lambda path: examples(decode_audio(path), preset="vggish"),
                         backbone.infer if backbone else None, 16)
     backbone = standin_visual() if load_backbone else None
     return Modality("visual", "standin-visual", lambda path: decode_frames_1fps(path, size=IMAGE_SIZE),
@@ -35,7 +36,7 @@ def clips(tmp_path_factory):
     root = tmp_path_factory.mktemp("clips")
     write_sample(root, ("siren", "drum"), 3, seed=3)
     (root / "drum" / "broken.mp4").write_bytes(b"not a video at all")
-    return [c for c in build_manifest(root) if not c.skip_reason]
+    return [c for c in build_manifest(root, (0.7, 0.1, 0.2), seed=0) if not c.skip_reason]
 
 
 def shard_contents(folder: Path) -> list[dict]:

@@ -147,7 +147,7 @@ def test_one_modality_embedding_equals_the_paired_one():
 
     rng = np.random.default_rng(0)
     audio, visual = rng.normal(size=(40, 6)).astype(np.float32), rng.normal(size=(40, 5)).astype(np.float32)
-    model = build_eics(6, 5, 3, [8], [8], explicit_dim=2)
+    model = build_eics(6, 5, 3, [8], [8], explicit_dim=2, activation="relu", dropout=0.0)
     fusion = fit_linear_cca(*stacked_heads(embed(model, audio, visual), ["ex", "im"]), 2, 1.0)
     pair_a, pair_v = fused_embeddings(model, fusion, audio, visual, ["ex", "im"])
     np.testing.assert_allclose(

@@ -4,24 +4,24 @@ import numpy as np
 import pytest
 
 from evaluate.metrics import bidirectional_map
-from extract.synthetic import make_synthetic_features
 from model.networks import build_eics
 from model.training import fused_embeddings, seed_everything, train_eics
 from pipeline.config import train_config
 from pipeline.params import load_params
+from tests.synthetic_data import synthetic_features
 
 N_CLASSES = 4
 
 
 @pytest.fixture(scope="module")
 def data():
-    return make_synthetic_features({"train": 400, "val": 120, "test": 200}, n_classes=N_CLASSES,
+    return synthetic_features({"train": 400, "val": 120, "test": 200}, n_classes=N_CLASSES,
                                    audio_dim=16, visual_dim=32, latent_dim=6, noise=0.5, seed=0)
 
 
 def run(data, **overrides):
     seed_everything(0)
-    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
+    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, activation="relu", dropout=0.0)
     small = {
         "epochs": 8,
         "batch_size": 100,
@@ -57,8 +57,9 @@ def test_training_is_deterministic(data):
 
 
 def test_shared_trunk_variant_has_fewer_weights():
-    separate = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
-    shared = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, shared_trunk=True)
+    separate = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, activation="relu", dropout=0.0)
+    shared = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, activation="relu", dropout=0.0,
+                        shared_trunk=True)
     assert shared.count_params() < separate.count_params()
     assert shared.output_names == separate.output_names
 
@@ -90,7 +91,7 @@ def test_traced_inference_matches_the_eager_call_and_traces_once_for_any_batch_s
     from model.training import _TRACED, embed
 
     seed_everything(0)
-    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4)
+    model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, activation="relu", dropout=0.0)
     rng = np.random.default_rng(0)
     for n in (7, 50, 3):
         audio, visual = rng.standard_normal((n, 16)).astype("float32"), rng.standard_normal((n, 32)).astype("float32")

@@ -7,10 +7,10 @@ import h5py
 import pytest
 
 from extract.feature_store import write_features
-from extract.synthetic import make_synthetic_features
 from pipeline.config import check_model_params, method_options
 from pipeline.params import ParamsError, load_params
 from pipeline.tuning_grid import grid_points, tuned_as
+from tests.synthetic_data import synthetic_features
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,9 +46,9 @@ def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
 
 def test_method_stage_tunes_before_it_opens_the_test_split(tmp_path, monkeypatch):
     """A method stage opens only train and validation until its tuning choice is written."""
-    from pipeline import method
+    from pipeline.stages import method
 
-    features = make_synthetic_features({"train": 200, "val": 60, "test": 80}, n_classes=3, audio_dim=128,
+    features = synthetic_features({"train": 200, "val": 60, "test": 80}, n_classes=3, audio_dim=128,
                                        visual_dim=256, seed=0)
     (tmp_path / "data").mkdir()
     write_features(features, tmp_path / "data" / "features.h5", seed=0)

@@ -4,6 +4,6 @@ closed form. Implemented by dcca.fit(cluster=True)."""
 from model.baselines import dcca
 
 
-def fit(train, val, n_classes, seed, options, ridge: float):
-    """ridge: of the linear CCA on the trained projections (params baselines.knobs.c_dcca)."""
-    return dcca.fit(train, val, n_classes, seed, options, ridge, cluster=True)
+def fit(train, val, n_classes, seed, options, ridge: float, corr_ridge: float):
+    """ridge, corr_ridge: as for DCCA (params baselines.knobs.c_dcca)."""
+    return dcca.fit(train, val, n_classes, seed, options, ridge, corr_ridge, cluster=True)

@@ -20,8 +20,9 @@ def within_class_pairs(onehot):
     return pairs[:, 0], pairs[:, 1]
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, cluster: bool = False):
-    """ridge: of the linear CCA fitted on the trained projections (params baselines.knobs.dcca)."""
+def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, corr_ridge: float, cluster: bool = False):
+    """ridge: of the linear CCA fitted on the trained projections; corr_ridge: of the covariances in
+    the correlation objective (params baselines.knobs.dcca)."""
     seed_everything(seed)
     f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
     g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
@@ -31,7 +32,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, clust
         if cluster:
             i, j = within_class_pairs(y)
             ha, hv = tf.gather(ha, i), tf.gather(hv, j)
-        return -tf.cast(total_correlation(ha, hv), tf.float32)
+        return -tf.cast(total_correlation(ha, hv, corr_ridge), tf.float32)
 
     def make_embedder():
         cca = fit_linear_cca(predict(f, train.audio), predict(g, train.visual), options.dim, ridge)

@@ -9,11 +9,15 @@ from pipeline.stage import StageError, run
 
 
 def main() -> None:
+    from extract.constants import VISUAL_DIM
     from extract.manifest import read_manifest
     from extract.pca import PCAError, fit_pca, save_pca
     from extract.shards import read_shards
 
     params = load_params()
+    if params["extract"]["pca_dim"] > VISUAL_DIM:
+        raise StageError(f"params.yaml: extract.pca_dim must be <= {VISUAL_DIM} (the visual backbone's size), "
+                         f"got {params['extract']['pca_dim']}")
     paths.PCA.parent.mkdir(parents=True, exist_ok=True)
     if params["data"]["source"] != "videos":
         np.savez(paths.PCA, unused=np.array(params["data"]["source"]))
@@ -33,7 +37,7 @@ def main() -> None:
         raise StageError(str(err)) from None
     save_pca(pca, paths.PCA)
     kept = float(pca.explained_variance_ratio_.sum())
-    print(f"pca: 2048 -> {x['pca_dim']} on {len(train_ids)} training clips, {kept:.1%} of the variance kept")
+    print(f"pca: {VISUAL_DIM} -> {x['pca_dim']} on {len(train_ids)} training clips, {kept:.1%} of the variance kept")
 
 
 if __name__ == "__main__":

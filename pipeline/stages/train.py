@@ -14,25 +14,7 @@ import json
 
 from pipeline import paths
 from pipeline.params import feature_dims, load_params
-from pipeline.stage import StageError, run
-
-
-def fit_eics(params: dict, features, log_epoch=None):
-    """EICS fitted on `features`' train split at `params`' model, train and fusion values, the
-    epoch chosen on its validation split (`model.training.TrainResult`). The `train` stage and
-    `pipeline.grid` both fit through here."""
-    from model.baselines.eics_variants import build_for
-    from model.training import TrainingDiverged, seed_everything, train_eics
-    from pipeline.config import method_options
-
-    options = method_options("eics", params)
-    cfg, network = options["config"], options["network"]
-    seed_everything(cfg.seed)
-    model = build_for(features.splits["train"], features.n_classes, network, params["model"]["shared_trunk"])
-    try:
-        return train_eics(model, features.splits["train"], features.splits["val"], features.n_classes, cfg, log_epoch)
-    except TrainingDiverged as err:
-        raise StageError(str(err)) from None
+from pipeline.stage import run
 
 
 def main() -> None:
@@ -44,6 +26,7 @@ def main() -> None:
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
     from model.saving import save_model_reproducibly
+    from pipeline.eics_fit import fit_eics
 
     features = read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))
     m, t = params["model"], params["train"]

@@ -1,15 +1,5 @@
-"""The method stages (`random`, `method@<name>`, `eics@<name>`, `ablation@<name>`; one per
-method of model/registry.py): tune a compared method on validation, then fit it for every seed
-in report.seeds at the chosen point, score it on the test split with the same metric as EICS,
-and record wall-clock fitting seconds. Several names run one after the other in one process.
-
-Phase 1 opens only the train and validation splits: a method with a grid (params
-`tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
-results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
-results/tuning/eics.json, written by eics@eics); Random has no knobs. Phase 2 opens the
-test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
-the TensorFlow import (about 8 s here) is paid once.
-"""
+"""What a method stage does for one method: find the point it runs at (tuning it on validation,
+or reading EICS's choice), fit and score it once per seed on test, record the seconds apart."""
 from __future__ import annotations
 
 import json
@@ -18,8 +8,6 @@ import time
 import numpy as np
 
 from pipeline import paths
-from pipeline.params import feature_dims, load_params
-from pipeline.stage import run
 
 
 def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict, list[float]]:
@@ -35,23 +23,6 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
         write_text_atomic(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
         return tuned, summary, seconds
     return tuned, read_tuning(tuned), []
-
-
-def main(args) -> None:
-    from extract.feature_store import read_features
-    from pipeline.config import check_model_params
-
-    names = args.names
-    params = load_params()
-    check_model_params(params)
-    dims = feature_dims(params)
-    seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
-    chosen = [(name, *chosen_point(name, params, seen.splits["train"], seen.splits["val"], seen.n_classes))
-              for name in names]
-    test = read_features(paths.FEATURES, *dims, splits=("test",)).splits["test"]
-    for name, tuned, tuning, tuning_seconds in chosen:
-        fit_seconds = run_seeds(name, tuned, tuning, params, seen, test)
-        write_timing(name, tuning, tuning_seconds, fit_seconds)
 
 
 def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_seconds: list[float]) -> None:
@@ -105,12 +76,3 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
     summary["per_query_ap"] = {d: rounded(np.mean([q[d] for q in per_query], axis=0)) for d in DIRECTIONS}
     write_text_atomic(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
     return fit_seconds
-
-
-if __name__ == "__main__":
-    from model.methods import METHODS
-
-    run(main, reads=("data.audio_dim", "data.visual_dim", "data.source", "tuning.grids", "report.seeds",
-                     "evaluate.scopes", "evaluate.recall_ks", "model", "train", "fusion", "baselines"),
-        arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
-                              "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])

@@ -1,7 +1,9 @@
 """Stage `features`: write data/features.h5 (synthetic data, or an imported community file)."""
 from __future__ import annotations
 
-from extract.feature_store import import_community_file, validate, write_features
+from extract.community import import_community_file
+from extract.constants import FRAMES_PER_SECOND, SAMPLE_RATE
+from extract.feature_store import validate, write_features
 from extract.synthetic import make_synthetic_features
 from pipeline import paths
 from pipeline.params import feature_dims, load_params
@@ -27,7 +29,7 @@ def video_features(params: dict):
     x = params["extract"]
     provenance = {
         "videos": params["data"]["videos"], "audio_frontend": x["audio_frontend"], "pca_dim": x["pca_dim"],
-        "pca_whiten": x["pca_whiten"], "frames_per_second": 1, "audio_sample_rate": 16000,
+        "pca_whiten": x["pca_whiten"], "frames_per_second": FRAMES_PER_SECOND, "audio_sample_rate": SAMPLE_RATE,
         "tools": {"librosa": librosa.__version__, "pyav": __import__("av").__version__,
                   "opencv": __import__("cv2").__version__, "tensorflow": tf.__version__},
         "note": "Keras InceptionV3 with our own PCA: not YouTube-8M-compatible",

@@ -35,9 +35,9 @@ def eics_point_note(results: dict, params: dict) -> str:
 
 
 def main() -> None:
-    from evaluate.report import claims_lines, map_table, time_table
     from evaluate.tables import write_text_atomic
     from extract.feature_store import read_features
+    from pipeline.report_tables import claims_lines, map_table, time_table
 
     params = load_params()
     results = {}

@@ -1,4 +1,4 @@
-"""Paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
+"""The report stage's paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
 from __future__ import annotations
 
 from model.methods import DISPLAY
@@ -40,7 +40,7 @@ def p_text(test) -> str:
 
 
 def map_table(
-    methods, results: dict, paper: dict, dataset: str, recall_ks=(1, 5, 10), against: str | None = None
+    methods, results: dict, paper: dict, dataset: str, recall_ks, against: str | None = None
 ) -> str:
     """Rows: methods. Columns: our A→V, V→A, Avg. (per-query MAP, mean ± std over seeds), class-averaged MAP,
     R@k, the p-value of the paired test against the reference (the best average MAP, or `against`), then the

@@ -1,5 +1,5 @@
-"""Stages `audio` and `visual`: per-shard backbone features of every clip in the manifest
-(`python -m pipeline.extract_modality audio|visual`). Resumes from finished shards."""
+"""Stages `extract@audio` and `extract@visual`: per-shard backbone features of every clip in the
+manifest (`python -m pipeline.stages.extract audio|visual`). Resumes from finished shards."""
 from __future__ import annotations
 
 import sys
@@ -7,46 +7,6 @@ import sys
 from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
-
-
-def modality(name: str, params: dict, require_both: bool = True, load_backbone: bool = True):
-    """The Modality to extract: decoding in the prepare step, backbone in infer.
-    With `require_both` (the extract stages) a clip must decode in both modalities; a search
-    query needs only its own. Without `load_backbone` only `prepare` works (decode workers)."""
-    from extract.backbones import IMAGE_SIZE
-    from extract.decode import decode_audio, decode_frames_1fps
-    from extract.shards import Modality
-    from pipeline.backbone import audio_backbone, audio_prepare, backbone_name, visual_backbone
-
-    x = params["extract"]
-    # A clip is kept only when both of its modalities decode, so both stages check both.
-    if name == "audio":
-        backbone = audio_backbone(params) if load_backbone else None
-        to_examples = audio_prepare(params)
-
-        def prepare(path):
-            if require_both:
-                decode_frames_1fps(path)
-            return to_examples(decode_audio(path))
-
-        return Modality(
-            "audio",
-            backbone_name("audio", params),
-            prepare,
-            backbone.infer if backbone else None,
-            x["batch_size"],
-            f"frontend={x['audio_frontend']}",
-            per_clip=backbone.per_clip if backbone else False,
-        )
-    backbone = visual_backbone(params) if load_backbone else None
-
-    def prepare_visual(path):
-        if require_both:
-            decode_audio(path)
-        return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
-
-    return Modality("visual", backbone_name("visual", params), prepare_visual, backbone.embed if backbone else None,
-                    x["batch_size"])
 
 
 def progress_printer():
@@ -64,6 +24,7 @@ def progress_printer():
 def main(args) -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
+    from pipeline.backbone import modality
 
     name = args.modality
     params = load_params()
