@@ -154,7 +154,9 @@ def embed_file(path: Path, by: str, params: dict, index) -> np.ndarray:
     return fused_one_modality(model, fusion, params["fusion"]["heads"], by, features)[0]
 
 
-def query_clip(path: Path, by: str, excerpt_seconds: float):
+def query_clip(path: Path, params: dict):
+    """A new clip as the page shows it: its thumbnail as the index stage makes them (params `index`)
+    and an excerpt of its sound (search.excerpt_seconds)."""
     from evaluate.retrieval_page import Clip
     from extract.decode import DecodeError
     from extract.thumbnails import audio_excerpt_wav, thumbnail_jpeg
@@ -165,7 +167,8 @@ def query_clip(path: Path, by: str, excerpt_seconds: float):
         except DecodeError:
             return None
 
-    return Clip(path.name, "new clip", attempt(thumbnail_jpeg), attempt(audio_excerpt_wav, excerpt_seconds))
+    thumbnail = attempt(thumbnail_jpeg, params["index"]["thumbnail_at"], params["index"]["thumbnail_width"])
+    return Clip(path.name, "new clip", thumbnail, attempt(audio_excerpt_wav, params["search"]["excerpt_seconds"]))
 
 
 def page_name(query: str, by: str, gallery: str) -> str:
@@ -220,7 +223,7 @@ def main(args: argparse.Namespace) -> None:
             label = int(index.labels[known[0]]) if known else None  # a file of the dataset keeps its class
             outside = not known
             vector = embed_file(path, args.by, params, index)
-            query = query_clip(path, args.by, excerpt)
+            query = query_clip(path, params)
             if known:
                 query.class_name = index.class_names[label]
         result = answer(index, query, label, vector, args.by, gallery, args.top)
@@ -251,6 +254,7 @@ def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     run(
         main,
-        reads=("search", "fusion.heads", "extract (to extract a new clip as the extract stages do)"),
+        reads=("search", "fusion.heads", "extract (to extract a new clip as the extract stages do)",
+               "index.thumbnail_at", "index.thumbnail_width"),
         arguments=ARGUMENTS,
     )
