@@ -8,15 +8,13 @@ def fit_eics(params: dict, features, log_epoch=None):
     """EICS fitted on `features`' train split at `params`' model, train and fusion values, the
     epoch chosen on its validation split (`model.training.TrainResult`). The `train` stage and
     `pipeline.grid` both fit through here."""
-    from model.baselines.eics_variants import build_for
-    from model.training import TrainingDiverged, seed_everything, train_eics
+    from model.baselines.eics_variants import train_network
+    from model.training import TrainingDiverged
     from pipeline.config import method_options
 
     options = method_options("eics", params)
-    cfg, network = options["config"], options["network"]
-    seed_everything(cfg.seed)
-    model = build_for(features.splits["train"], features.n_classes, network, params["model"]["shared_trunk"])
     try:
-        return train_eics(model, features.splits["train"], features.splits["val"], features.n_classes, cfg, log_epoch)
+        return train_network(features.splits["train"], features.splits["val"], features.n_classes,
+                             options["config"], options["network"], params["model"]["shared_trunk"], log_epoch)
     except TrainingDiverged as err:
         raise StageError(str(err)) from None

@@ -211,6 +211,11 @@ def main(args: argparse.Namespace) -> None:
     gallery = index.gallery("all" if args.gallery == "all" else ["test"])
     standin = "standin" in index.backbone
     header = provenance(index)
+    file_positions = {}  # index position of each clip file, resolved once for all file queries
+    if any(path is not None for _, _, path in queries):
+        for i, p in enumerate(index.paths):
+            if p:
+                file_positions.setdefault(Path(p).resolve(), i)
     print(header)
     for name, position, path in queries:
         outside = False
@@ -218,13 +223,12 @@ def main(args: argparse.Namespace) -> None:
             vector, label = getattr(index, args.by)[position], int(index.labels[position])
             query = index_clip(index, position, excerpt)
         else:
-            resolved = path.resolve()
-            known = [i for i, p in enumerate(index.paths) if p and Path(p).resolve() == resolved]
-            label = int(index.labels[known[0]]) if known else None  # a file of the dataset keeps its class
-            outside = not known
+            known = file_positions.get(path.resolve())
+            label = None if known is None else int(index.labels[known])  # a file of the dataset keeps its class
+            outside = known is None
             vector = embed_file(path, args.by, params, index)
             query = query_clip(path, params)
-            if known:
+            if known is not None:
                 query.class_name = index.class_names[label]
         result = answer(index, query, label, vector, args.by, gallery, args.top)
         print(f"query {name} by {args.by} ({query.class_name}); top {len(result.matches)} of {len(gallery)} "

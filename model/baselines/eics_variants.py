@@ -41,13 +41,19 @@ def build_for(train, n_classes: int, network: dict, shared_trunk: bool):
                       scaler=scaler, **network)
 
 
+def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, shared_trunk: bool, log_epoch=None):
+    """Seed, build and train one EICS network (`model.training.TrainResult`): every EICS fit does
+    this, the `train` stage's and the grid's (pipeline/eics_fit.py) and each variant's here."""
+    seed_everything(cfg.seed)
+    model = build_for(train, n_classes, network, shared_trunk)
+    return train_eics(model, train, val, n_classes, cfg, log_epoch)
+
+
 def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict):
     """`config` and `network` (build_eics keyword arguments) come from params.yaml."""
     overrides, shared = VARIANTS[name]
     cfg = replace(config, seed=seed, **overrides)
-    seed_everything(seed)
-    model = build_for(train, n_classes, network, shared)
-    result = train_eics(model, train, val, n_classes, cfg)
+    result = train_network(train, val, n_classes, cfg, network, shared)
 
     def embed_pair(audio, visual):
         return stacked_heads(embed(result.model, audio, visual), cfg.fusion_heads)
