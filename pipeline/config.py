@@ -129,7 +129,8 @@ def method_options(name: str, params: dict, point: dict | None = None) -> dict:
         network = {k: params["model"][k] for k in NETWORK_KEYS}
         network.update({k: v for k, v in point.items() if k in NETWORK_KEYS})
         config_fields = {k: v for k, v in point.items() if k not in NETWORK_KEYS}
-        return {"config": replace(train_config(params), **config_fields), "network": network}
+        return {"config": replace(train_config(params), **config_fields), "network": network,
+                "shared_trunk": params["model"]["shared_trunk"]}
     knobs = {**params["baselines"]["knobs"].get(name, {}), **{k: v for k, v in point.items() if k not in NEURAL_KEYS}}
     if name in NEURAL:
         from model.baselines.loop import NeuralOptions

@@ -15,6 +15,6 @@ def fit_eics(params: dict, features, log_epoch=None):
     options = method_options("eics", params)
     try:
         return train_network(features.splits["train"], features.splits["val"], features.n_classes,
-                             options["config"], options["network"], params["model"]["shared_trunk"], log_epoch)
+                             options["config"], options["network"], options["shared_trunk"], log_epoch)
     except TrainingDiverged as err:
         raise StageError(str(err)) from None

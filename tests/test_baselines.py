@@ -81,3 +81,16 @@ def test_reference_losses_train_the_implicit_space_and_alpha_matters(data):
     print(f"implicit-space: reference {reference:.3f}, literal {literal:.3f}, chance {chance}")
     assert reference > chance + 0.12 and reference > literal + 0.05
     assert reference > test_map("implicit_only", alpha=0.0) + 0.05  # alpha = 0 leaves the implicit heads untrained
+
+
+def test_model_shared_trunk_reaches_the_eics_method_stage(data, monkeypatch):
+    """model.shared_trunk changes the network eics@eics fits (as it does for `train`)."""
+    from model.baselines import eics_variants
+
+    built, real = [], eics_variants.build_for
+    monkeypatch.setattr(eics_variants, "build_for", lambda *args: built.append(real(*args)) or built[-1])
+    for shared in (False, True):
+        params = {**PARAMS, "model": {**PARAMS["model"], "shared_trunk": shared}}
+        fit_method("eics", data.splits["train"], data.splits["val"], N_CLASSES, 0,
+                   **method_options("eics", params, {**EICS_POINT, "epochs": 1}))
+    assert built[1].count_params() < built[0].count_params()

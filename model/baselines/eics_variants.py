@@ -21,7 +21,7 @@ from model.input_scaling import fit_input_scaler
 from model.networks import build_eics
 from model.training import TrainConfig, embed, seed_everything, stacked_heads, train_eics
 
-VARIANTS = {
+VARIANTS = {  # name: (TrainConfig fields it overrides, whether it shares one trunk per modality regardless)
     "eics": ({}, False),
     "eics_literal": ({"loss_form": "literal"}, False),
     "explicit_only": ({"loss_terms": ("corr", "cons"), "fusion_heads": ("ex",)}, False),
@@ -49,11 +49,12 @@ def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, s
     return train_eics(model, train, val, n_classes, cfg, log_epoch)
 
 
-def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict):
-    """`config` and `network` (build_eics keyword arguments) come from params.yaml."""
-    overrides, shared = VARIANTS[name]
+def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict, shared_trunk: bool):
+    """`config`, `network` (build_eics keyword arguments) and `shared_trunk` come from params.yaml;
+    ex_im_share shares the trunk whatever model.shared_trunk says."""
+    overrides, forces_sharing = VARIANTS[name]
     cfg = replace(config, seed=seed, **overrides)
-    result = train_network(train, val, n_classes, cfg, network, shared)
+    result = train_network(train, val, n_classes, cfg, network, forces_sharing or shared_trunk)
 
     def embed_pair(audio, visual):
         return stacked_heads(embed(result.model, audio, visual), cfg.fusion_heads)
