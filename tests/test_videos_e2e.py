@@ -1,7 +1,6 @@
 """End to end from raw videos: `dvc repro evaluate` on a 2-class mini sample."""
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import h5py
@@ -23,17 +22,15 @@ def project(tmp_path_factory):
         "fusion": {"dim": 4},
         "tuning": {"grids": ONE_POINT_GRIDS},  # train waits for eics@eics: one point keeps this quick
     })
-    started = time.perf_counter()
     first = subprocess.run(
         "dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=600
     )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    return work, env, time.perf_counter() - started
+    return work, env
 
 
-def test_videos_to_metrics_in_time_with_the_backbone_named(project):
-    work, _, seconds = project
-    assert seconds < 180
+def test_videos_to_metrics_with_the_backbone_named(project):
+    work, _ = project
     metrics = json.loads((work / "results/metrics.json").read_text())
     assert 0 < metrics["map_average"] <= 1
     assert "standin-audio" in (work / "results/results.md").read_text()
@@ -56,7 +53,7 @@ def test_pca_is_fitted_on_training_frames_only(project):
     from extract.manifest import read_manifest
     from extract.shards import read_shards
 
-    work, _, _ = project
+    work, _ = project
     visual, _, _ = read_shards(work / "data/extract/visual")
     clips = read_manifest(work / "data/manifest.csv")
     train = np.concatenate([visual[c.clip_id] for c in clips if c.split == "train"])
@@ -68,7 +65,7 @@ def test_pca_is_fitted_on_training_frames_only(project):
 
 
 def test_second_repro_skips_everything(project):
-    work, env, _ = project
+    work, env = project
     again = subprocess.run(
         "dvc repro evaluate", cwd=work, env=env, shell=True, capture_output=True, text=True, timeout=300
     )
@@ -76,7 +73,7 @@ def test_second_repro_skips_everything(project):
 
 
 def test_push_then_pull_into_a_fresh_clone_reruns_nothing(project, tmp_path):
-    work, env, _ = project
+    work, env = project
     storage = tmp_path / "storage"
 
     def sh(cmd, cwd):
@@ -101,7 +98,7 @@ def search(project, monkeypatch, capsys):
     from pipeline import search as entry
     from pipeline.stage import parse_cli
 
-    work, _, _ = project
+    work, _ = project
     monkeypatch.chdir(work)
 
     def call(*args):
@@ -119,7 +116,7 @@ def match_rows(stdout):
 def test_search_by_file_runs_the_extraction_of_the_stages(project, search):
     from extract.manifest import read_manifest
 
-    work, _, _ = project
+    work, _ = project
     clip = next(c for c in read_manifest(work / "data/manifest.csv") if c.split == "train")
     rows_file = match_rows(search(clip.path, "--top", 5))
     rows_id = match_rows(search(clip.clip_id, "--top", 5))
@@ -134,7 +131,7 @@ def test_several_queries_load_the_model_once_and_print_one_block_each(project, s
     from extract.manifest import read_manifest
     from pipeline import search as entry
 
-    work, _, _ = project
+    work, _ = project
     clips = [c for c in read_manifest(work / "data/manifest.csv") if c.split == "test"][:3]
     entry._loaded.cache_clear()
     out = search(*[c.path for c in clips[:2]], clips[2].clip_id, "--top", 3)
@@ -151,7 +148,7 @@ def test_several_queries_load_the_model_once_and_print_one_block_each(project, s
 def test_search_with_a_clip_from_outside_the_dataset(project, search, tmp_path):
     from extract.sample import write_mp4
 
-    work, _, _ = project
+    work, _ = project
     rng = np.random.default_rng(1)
     frames = [rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for _ in range(25)]
     write_mp4(tmp_path / "mine.mp4", frames, 10, rng.uniform(-0.3, 0.3, 40000).astype(np.float32), 16000)
@@ -184,7 +181,7 @@ def test_bad_queries_stop_with_a_clear_reason(project, search, tmp_path):
 def test_search_refuses_an_index_of_another_model(project, search):
     from pipeline.stage import StageError
 
-    work, _, _ = project
+    work, _ = project
     fusion = work / "models/fusion.npz"
     kept = fusion.read_bytes()
     with np.load(fusion) as f:
@@ -203,7 +200,7 @@ def test_search_refuses_an_index_of_another_model(project, search):
 def test_retrieval_page_has_thumbnails_and_resolves(project):
     from tests.test_retrieval import page_links, unresolved
 
-    work, _, _ = project
+    work, _ = project
     page = work / "results/retrieval.html"
     assert unresolved(page) == []
     links = page_links(page)
