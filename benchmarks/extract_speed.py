@@ -61,7 +61,7 @@ def clips_in(root, per_class):
     if not root.exists():
         write_sample(root, CLASSES, per_class, seed=0)
     data = load_params()["data"]  # params.yaml's split shares and seed
-    clips = build_manifest(root, tuple(data["split_fractions"]), data["seed"])
+    clips = build_manifest(root, tuple(data["split_fractions"]), data["split_seed"])
     return [c for c in clips if int(Path(c.path).stem.rsplit("_", 1)[1]) < per_class]
 
 

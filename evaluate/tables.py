@@ -1,10 +1,6 @@
 """Markdown and CSV renderings of retrieval results."""
 from __future__ import annotations
 
-import csv
-import os
-from pathlib import Path
-
 
 def markdown_table(header: list[str], rows: list[list], bold_best: bool = False) -> str:
     """A GitHub Markdown table; floats with 4 decimals; optionally the column maxima in bold."""
@@ -22,22 +18,3 @@ def markdown_table(header: list[str], rows: list[list], bold_best: bool = False)
             cells.append(f"**{text}**" if best.get(j) == value else text)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def write_csv(path: str | Path, header: list[str], rows: list[list]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    os.replace(tmp, path)

@@ -22,11 +22,12 @@ N_MELS, FMIN, FMAX, LOG_OFFSET, EXAMPLE_FRAMES = 64, 125.0, 7500.0, 0.01, 96
 
 
 def log_mel(waveform: np.ndarray, sample_rate: int, preset: str) -> np.ndarray:
-    """(frames, 64) log-mel spectrogram."""
+    """(frames, 64) log-mel spectrogram, computed in float64 and rounded once to float32."""
     p = PRESETS[preset]
-    spectrum = np.abs(librosa.stft(waveform, n_fft=p["n_fft"], hop_length=p["hop_length"], win_length=p["win_length"],
-                                   window="hann", center=False))
-    mel_basis = librosa.filters.mel(sr=sample_rate, n_fft=p["n_fft"], n_mels=N_MELS, fmin=FMIN, fmax=FMAX, htk=True)
+    spectrum = np.abs(librosa.stft(np.asarray(waveform, np.float64), n_fft=p["n_fft"], hop_length=p["hop_length"],
+                                   win_length=p["win_length"], window="hann", center=False))
+    mel_basis = librosa.filters.mel(sr=sample_rate, n_fft=p["n_fft"], n_mels=N_MELS, fmin=FMIN, fmax=FMAX, htk=True,
+                                     dtype=np.float64)
     return np.log(mel_basis @ spectrum + LOG_OFFSET).T.astype(np.float32)
 
 

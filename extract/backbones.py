@@ -13,7 +13,8 @@
   "imagenet" (downloaded once by Keras) or a local `.h5`; RGB 299 x 299 after
   `preprocess_input`; the average-pooled last hidden layer (ReLU'd, 2048-D).
 - Stand-ins: small deterministic networks with the same inputs and output sizes (the audio
-  one reads our librosa log-mel examples), for tests and the bundled sample only.
+  one reads our librosa log-mel examples), for tests and the bundled sample only; NumPy in
+  float64, the same bytes on every machine (extract/standin.py).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from extract import audio_frontend
 from extract.audio_frontend import vggish_input
 from extract.constants import AUDIO_DIM, IMAGE_SIZE, VISUAL_DIM
 from extract.rows import checked_rows
+from extract.standin import StandinAudioNet, StandinVisualNet
 
 if TYPE_CHECKING:  # annotations only: TensorFlow is imported where a backbone is built
     import keras
@@ -60,41 +62,13 @@ class VisualBackbone:
     embed: Callable[[np.ndarray], np.ndarray]  # (N, H, W, 3) uint8 RGB -> N x 2048
 
 
-def _seeded(seed):
-    import keras
-
-    return keras.initializers.GlorotUniform(seed=seed)
-
-
-def standin_audio(preset: str = "vggish") -> AudioBackbone:
-    import keras
-
-    net = keras.Sequential([
-        keras.Input((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS)),
-        keras.layers.Reshape((audio_frontend.EXAMPLE_FRAMES, audio_frontend.N_MELS, 1)),
-        keras.layers.Conv2D(16, 3, strides=2, activation="relu", kernel_initializer=_seeded(1)),
-        keras.layers.Conv2D(32, 3, strides=2, activation="relu", kernel_initializer=_seeded(2)),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(AUDIO_DIM, kernel_initializer=_seeded(3)),  # no final ReLU, like VGGish's embedding
-    ])
-
-    return AudioBackbone(STANDIN_AUDIO,
-                         lambda waveform: audio_frontend.examples(waveform, preset=preset),
-                         lambda ex: net(ex, training=False).numpy())
+def standin_audio(preset: str) -> AudioBackbone:
+    net = StandinAudioNet(AUDIO_DIM)
+    return AudioBackbone(STANDIN_AUDIO, lambda waveform: audio_frontend.examples(waveform, preset=preset), net)
 
 
 def standin_visual() -> VisualBackbone:
-    import keras
-
-    net = keras.Sequential([
-        keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3)),
-        keras.layers.AveragePooling2D(4),
-        keras.layers.Conv2D(16, 5, strides=2, activation="relu", kernel_initializer=_seeded(4)),
-        keras.layers.Conv2D(32, 3, strides=2, activation="relu", kernel_initializer=_seeded(5)),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(VISUAL_DIM, activation="relu", kernel_initializer=_seeded(6)),
-    ])
-    return VisualBackbone(STANDIN_VISUAL, compiled_embedding(net))
+    return VisualBackbone(STANDIN_VISUAL, StandinVisualNet(VISUAL_DIM))
 
 
 def prepare_images(frames: np.ndarray) -> tf.Tensor:

@@ -1,17 +1,24 @@
 """The clip manifest: which files, which labels, which split, with stable clip ids.
 
 Input is a folder `<root>/<class>/<clip>.<ext>` or a CSV with columns `path,label[,split]`
-(paths relative to the CSV). Without a split column the split is stratified and seeded
-(default 70/10/20). A clip id is the path relative to the root without its extension,
-with '/' kept, so ids do not change when other clips are added.
+(paths relative to the CSV). A clip id is the path relative to the root without its
+extension, with '/' kept, so ids do not change when other clips are added.
+
+Without a split column, a clip's split is decided by its own id alone: a seeded SHA-256 of
+the id gives a number u in [0, 1), and the fractions cut [0, 1) into train, val and test.
+Adding, removing or skipping any clip therefore never moves another. Per class the shares
+follow the fractions up to sampling noise: a class of n clips has Binomial(n, f) clips in a
+split of fraction f (mean n·f, standard deviation sqrt(n·f·(1 - f))); `check_split_counts`
+stops when a class has no usable clip in some split.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from extract.atomic_files import write_csv
 
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".mkv", ".avi", ".mov")
 SPLITS = ("train", "val", "test")
@@ -59,49 +66,45 @@ def scan(source: str | Path) -> list[tuple[str, str, str, str | None]]:
     raise ManifestError(f"{source}: not a folder of class folders nor a .csv file")
 
 
-def stratified_split(labels: list[str], fractions, seed: int) -> list[str]:
-    """Per class: shuffle with the seed, then cut by the fractions (each class needs >= 3 clips)."""
-    rng = np.random.default_rng(seed)
-    out = [""] * len(labels)
-    for label in sorted(set(labels)):
-        members = [i for i, x in enumerate(labels) if x == label]
-        if len(members) < 3:
+def hashed_split(clip_id: str, fractions, seed: int) -> str:
+    """train / val / test from the clip's id and the seed alone."""
+    digest = hashlib.sha256(f"{seed}\0{clip_id}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2.0**64
+    return "train" if u < fractions[0] else "val" if u < fractions[0] + fractions[1] else "test"
+
+
+def check_split_counts(clips: list[Clip]) -> dict[str, dict[str, int]]:
+    """{class: {split: usable clips}}; a class without a usable clip in some split stops the manifest."""
+    counts = {}
+    for clip in clips:
+        if not clip.skip_reason:
+            per_class = counts.setdefault(clip.label, dict.fromkeys(SPLITS, 0))
+            per_class[clip.split] += 1
+    for label, per_split in sorted(counts.items()):
+        empty = [s for s in SPLITS if not per_split[s]]
+        if empty:
             raise ManifestError(
-                f"class {label!r} has {len(members)} clip(s); each class needs at least 3 for train/val/test"
+                f"class {label!r} has no usable clip in the {' and '.join(empty)} split ({sum(per_split.values())} "
+                "usable clips, split by a hash of each id); add clips, give the CSV a split column, "
+                "or change data.split_seed"
             )
-        members = [members[i] for i in rng.permutation(len(members))]
-        n_val = max(1, round(fractions[1] * len(members)))
-        n_test = max(1, round(fractions[2] * len(members)))
-        for rank, i in enumerate(members):
-            out[i] = "val" if rank < n_val else "test" if rank < n_val + n_test else "train"
-    return out
+    return counts
 
 
 def build_manifest(source, fractions, seed: int) -> list[Clip]:
-    """Clips with splits; a repeated clip id keeps its first row, later rows are marked skipped."""
+    """Clips with splits; a repeated clip id keeps its first row, later rows are marked skipped.
+    A clip without a split from the CSV gets `hashed_split` of its id."""
     seen, rows, duplicates = set(), [], []
     for row in scan(source):
         (duplicates if row[0] in seen else rows).append(row)
         seen.add(row[0])
-    given = [r[3] for r in rows]
-    if all(s is not None for s in given):
-        splits = given
-    else:
-        splits = stratified_split([r[2] for r in rows], fractions, seed)
-        splits = [g or s for g, s in zip(given, splits)]
-    clips = [Clip(r[0], r[1], r[2], s) for r, s in zip(rows, splits)]
+    clips = [Clip(r[0], r[1], r[2], r[3] or hashed_split(r[0], fractions, seed)) for r in rows]
     return clips + [Clip(r[0], r[1], r[2], "", f"duplicate clip id {r[0]}") for r in duplicates]
 
 
 def write_manifest(clips: list[Clip], path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["clip_id", "path", "label", "split", "skip_reason"])
-        writer.writerows([c.clip_id, c.path, c.label, c.split, c.skip_reason] for c in clips)
-    tmp.replace(path)
+    write_csv(path, ["clip_id", "path", "label", "split", "skip_reason"],
+              [[c.clip_id, c.path, c.label, c.split, c.skip_reason] for c in clips])
 
 
 def read_manifest(path: str | Path) -> list[Clip]:

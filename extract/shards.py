@@ -14,7 +14,6 @@ Shard file layout: `rows` (sum T x D float32), `offsets` (n + 1 int64), `starts`
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import time
@@ -26,6 +25,7 @@ from typing import Callable
 import h5py
 import numpy as np
 
+from extract.atomic_files import write_csv
 from extract.decode import DecodeError
 from extract.rows import checked_rows
 
@@ -216,11 +216,4 @@ def read_shards(out_dir: str | Path) -> tuple[dict[str, np.ndarray], dict[str, s
 
 def write_skip_list(path: str | Path, entries: list[tuple[str, str]]) -> None:
     """CSV `path,reason`, written atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["path", "reason"])
-        writer.writerows(sorted(entries))
-    os.replace(tmp, path)
+    write_csv(path, ["path", "reason"], sorted(entries))

@@ -9,8 +9,9 @@ from extract.pca import apply_pca
 
 
 def clip_vector(rows: np.ndarray, pca: dict | None = None) -> np.ndarray:
-    """A clip's feature vector from its per-frame rows: PCA first when given (visual), then the mean."""
-    return (rows if pca is None else apply_pca(pca, rows)).mean(axis=0)
+    """A clip's feature vector from its per-frame rows: PCA first when given (visual), then the
+    mean, both in float64 (the caller rounds once to float32)."""
+    return (np.asarray(rows, np.float64) if pca is None else apply_pca(pca, rows)).mean(axis=0)
 
 
 def assemble(clips, audio_rows: dict, visual_rows: dict, pca: dict, provenance: dict, backbone: str):

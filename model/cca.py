@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from scipy import linalg
 
+from extract.atomic_files import write_npz
+
 
 @dataclass
 class LinearCCA:
@@ -29,15 +31,14 @@ class LinearCCA:
         return (np.asarray(y, dtype=np.float64) - self.mean_y) @ self.w_y
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **self.__dict__)
-        tmp.replace(path)
+        """Stored as float32 (one rounding of the float64 fit, which hides LAPACK's last-bit
+        differences between machines); `load` reads it back as float64."""
+        write_npz(path, {k: np.asarray(v, np.float32) for k, v in self.__dict__.items()})
 
     @classmethod
     def load(cls, path: str | Path) -> "LinearCCA":
         with np.load(path) as f:
-            return cls(**{k: f[k] for k in f.files})
+            return cls(**{k: f[k].astype(np.float64) for k in f.files})
 
 
 def inverse_sqrt(cov: np.ndarray) -> np.ndarray:

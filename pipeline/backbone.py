@@ -1,7 +1,7 @@
 """Which backbone the extract stages use (extract.backbone: auto | pretrained | standin)."""
 from __future__ import annotations
 
-from pipeline import paths
+from pipeline import paths, portable
 from pipeline.stage import StageError
 
 
@@ -51,6 +51,7 @@ def audio_backbone(params: dict):
 
     if use_standin(params):
         return standin_audio(params["extract"]["audio_frontend"])
+    portable.release_for_pretrained_backbones()
     try:
         backbone = load_vggish(str(paths.PRETRAINED_VGGISH))  # resolved by the `weights` stage
     except WeightsUnavailable as err:
@@ -64,6 +65,7 @@ def visual_backbone(params: dict):
 
     if use_standin(params):
         return standin_visual()
+    portable.release_for_pretrained_backbones()
     try:
         backbone = load_inception(str(paths.PRETRAINED_INCEPTION))  # resolved by the `weights` stage
     except WeightsUnavailable as err:

@@ -13,14 +13,14 @@ from pipeline import paths
 def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict, list[float]]:
     """(whose tuning the method runs at, that tuning summary, the seconds of each point it tuned);
     tunes `name` when it has a grid. Sees the train and validation splits only."""
-    from evaluate.tables import write_text_atomic
+    from extract.atomic_files import write_text
     from pipeline.tune import read_tuning, tune
     from pipeline.tuning_grid import tuned_as
 
     tuned = tuned_as(name, params)
     if tuned is None or tuned == name:
         summary, seconds = tune(name, params, train, val, n_classes)
-        write_text_atomic(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+        write_text(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
         return tuned, summary, seconds
     return tuned, read_tuning(tuned), []
 
@@ -28,20 +28,20 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
 def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_seconds: list[float]) -> None:
     """results/timings/<name>.json: wall-clock seconds of every tuning point and every seed's fit.
     Kept apart from the results, so a re-run that only takes another time changes no result file."""
-    from evaluate.tables import write_text_atomic
+    from extract.atomic_files import write_text
 
     timing = {"method": name,
               "tuning_seconds": [{"point": t["point"], "seconds": s} for t, s in zip(tuning["points"], tuning_seconds)],
               "fit_seconds": fit_seconds, "fit_seconds_mean": float(np.mean(fit_seconds)),
               "fit_seconds_std": float(np.std(fit_seconds, ddof=1)) if len(fit_seconds) > 1 else 0.0}
-    write_text_atomic(paths.TIMINGS / f"{name}.json", json.dumps(timing, indent=2) + "\n")
+    write_text(paths.TIMINGS / f"{name}.json", json.dumps(timing, indent=2) + "\n")
 
 
 def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> list[float]:
     """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json;
     returns each seed's fitting seconds."""
     from evaluate.scores import DIRECTIONS, rounded, score_test
-    from evaluate.tables import write_text_atomic
+    from extract.atomic_files import write_text
     from model.methods import fit_method
     from pipeline.config import method_options
 
@@ -74,5 +74,5 @@ def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, te
     # per test clip (in the feature file's order), its AP as a query in each direction, mean over seeds:
     # what the report's paired significance tests compare across methods
     summary["per_query_ap"] = {d: rounded(np.mean([q[d] for q in per_query], axis=0)) for d in DIRECTIONS}
-    write_text_atomic(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+    write_text(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
     return fit_seconds

@@ -83,6 +83,7 @@ def validate(params: dict) -> None:
     source = check_choices(params, "data.source", DATA_SOURCES)
     check_number(params, "data.val_fraction", 0, 1, low_open=True, high_open=True)
     check_number(params, "data.seed", 0, integer=True)
+    check_number(params, "data.split_seed", 0, integer=True)
     for key in ("data.audio_dim", "data.visual_dim"):
         if value_at(params, key) != AUTO:
             check_number(params, key, 1, integer=True)

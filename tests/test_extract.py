@@ -1,4 +1,6 @@
 """Extraction from raw videos: decoding, front end, backbones, weights, PCA, shards, bad input."""
+import hashlib
+import shutil
 from fractions import Fraction
 
 import numpy as np
@@ -65,7 +67,7 @@ def test_example_count_for_a_duration():
 
 
 def test_standin_shapes_and_determinism():
-    a1, a2 = standin_audio(), standin_audio()
+    a1, a2 = standin_audio("vggish"), standin_audio("vggish")
     w = np.random.default_rng(0).standard_normal(3 * 16000).astype(np.float32)
     starts, rows = a1.embed(w)
     assert rows.shape == (3, 128) and len(starts) == 3
@@ -237,7 +239,7 @@ def test_bad_input_battery_is_recorded_and_never_nan(battery, tmp_path):
     clips = [c for c in clips if not c.skip_reason] + [
         type(clips[0])("bad/missing", str(battery / "bad" / "missing.mp4"), "bad", "train")
     ]
-    audio = standin_audio()
+    audio = standin_audio("vggish")
     modality = Modality(
         "audio", audio.name, lambda p: (decode_frames_1fps(p), audio.prepare(decode_audio(p)))[1], audio.infer
     )
@@ -269,19 +271,65 @@ def test_resume_after_a_kill_gives_identical_shards(battery, tmp_path):
         np.testing.assert_array_equal(full[k], resumed[k])
 
 
-def test_manifest_split_is_stratified_seeded_and_respects_a_csv_split(tmp_path):
-    root = tmp_path / "sample"
-    write_sample(root, classes=("siren", "drum"), clips_per_class=10, seed=0)
-    clips = build_manifest(root, (0.7, 0.1, 0.2), seed=3)
-    for label in ("siren", "drum"):
-        splits = [c.split for c in clips if c.label == label]
-        assert (splits.count("train"), splits.count("val"), splits.count("test")) == (7, 1, 2)
-    assert [c.split for c in clips] == [c.split for c in build_manifest(root, (0.7, 0.1, 0.2), seed=3)]
-    write_manifest(clips, tmp_path / "m.csv")
-    assert read_manifest(tmp_path / "m.csv") == clips
+def test_manifest_split_is_a_seeded_hash_of_the_id_and_respects_a_csv_split(tmp_path):
+    ids = [f"class{i % 4}/clip_{i:05d}" for i in range(20000)]
     csv_path = tmp_path / "list.csv"
-    csv_path.write_text("path,label,split\n" + "".join(f"sample/{c.clip_id}.mp4,{c.label},test\n" for c in clips))
+    csv_path.write_text("path,label\n" + "".join(f"{i}.mp4,{i.split('/')[0]}\n" for i in ids))
+    clips = build_manifest(csv_path, (0.7, 0.1, 0.2), seed=3)
+    for k, clip in enumerate(clips[:50]):  # the rule, recomputed here: u from the first 8 bytes of sha256("3\0id")
+        u = int(hashlib.sha256(f"3\0{ids[k]}".encode()).hexdigest()[:16], 16) / 2**64
+        assert clip.split == ("train" if u < 0.7 else "val" if u < 0.8 else "test")
+    for label in ("class0", "class3"):  # per class, Binomial shares: within 4 standard deviations of the fractions
+        splits = [c.split for c in clips if c.label == label]
+        n = len(splits)
+        for split, f in (("train", 0.7), ("val", 0.1), ("test", 0.2)):
+            assert abs(splits.count(split) - n * f) < 4 * (n * f * (1 - f)) ** 0.5
+    other_seed = build_manifest(csv_path, (0.7, 0.1, 0.2), seed=4)
+    assert 0.4 < np.mean([a.split != b.split for a, b in zip(clips, other_seed)]) < 0.55  # 1 - (.49 + .01 + .04)
+    write_manifest(clips[:30], tmp_path / "m.csv")
+    assert read_manifest(tmp_path / "m.csv") == clips[:30]
+    csv_path.write_text("path,label,split\n" + "".join(f"{i}.mp4,x,test\n" for i in ids[:5]))
     assert {c.split for c in build_manifest(csv_path, (0.7, 0.1, 0.2), seed=0)} == {"test"}
+
+
+def test_a_class_without_a_usable_clip_in_a_split_stops_the_manifest():
+    from extract.manifest import Clip, ManifestError, check_split_counts
+
+    clips = [Clip(f"a/{s}", "p", "a", s) for s in ("train", "val", "test")]
+    clips += [Clip("b/0", "p", "b", "train"), Clip("b/1", "p", "b", "val"), Clip("b/2", "p", "b", "test", "empty file")]
+    with pytest.raises(ManifestError, match="class 'b' has no usable clip in the test split"):
+        check_split_counts(clips)
+    assert check_split_counts(clips[:3]) == {"a": {"train": 1, "val": 1, "test": 1}}
+
+
+def test_bad_and_new_clips_move_no_existing_clip_and_get_distinct_reasons(battery, tmp_path):
+    from pipeline.stages.manifest import probed
+
+    root = tmp_path / "videos"
+    write_sample(root, classes=("siren", "drum"), clips_per_class=6, seed=0)
+    before = {c.clip_id: c.split for c in probed(build_manifest(root, (0.7, 0.1, 0.2), seed=1))}
+    for name in ("truncated", "text", "empty"):
+        shutil.copy(battery / "bad" / f"{name}.mp4", root / "drum" / f"{name}.mp4")
+    for k in range(2):
+        shutil.copy(root / "siren" / "siren_00.mp4", root / "siren" / f"new_{k}.mp4")
+    after = {c.clip_id: c for c in probed(build_manifest(root, (0.7, 0.1, 0.2), seed=1))}
+    assert {i: after[i].split for i in before} == before
+    assert not after["siren/new_0"].skip_reason and not after["siren/new_1"].skip_reason
+    reasons = {name: after[f"drum/{name}"].skip_reason for name in ("truncated", "text", "empty")}
+    assert reasons["truncated"].startswith("truncated or corrupt mp4/mov container")
+    assert reasons["text"].startswith("not a media file") and reasons["empty"] == "empty file"
+
+
+def test_probe_names_what_is_wrong(battery, tmp_path):
+    from extract.probe import probe
+
+    broken = "truncated or corrupt mp4/mov container"
+    expected = {"no_audio": "no audio stream", "no_video": "no video stream", "short": "too short",
+                "truncated": broken, "corrupt": broken, "empty": "empty file", "text": "not a media file",
+                "missing": "missing file"}
+    for name, reason in expected.items():
+        assert probe(battery / "bad" / f"{name}.mp4").reason.startswith(reason), name
+    assert probe(battery / "good" / "g0.mp4") is None and probe(battery / "good" / "odd_rate.mp4") is None
 
 
 def test_audio_rows_do_not_depend_on_batch_or_shard(vggish_dir, tmp_path):

@@ -23,7 +23,7 @@ def standin_modality(name: str, load_backbone: bool = True) -> Modality:
     from extract.decode import decode_audio, decode_frames_1fps
 
     if name == "audio":
-        backbone = standin_audio() if load_backbone else None
+        backbone = standin_audio("vggish") if load_backbone else None
         return Modality("audio", "standin-audio", lambda path: examples(decode_audio(path), preset="vggish"),
                         backbone.infer if backbone else None, 16)
     backbone = standin_visual() if load_backbone else None

@@ -18,7 +18,7 @@ def main() -> None:
     import keras
 
     from evaluate.scores import score_test
-    from evaluate.tables import write_csv, write_text_atomic
+    from extract.atomic_files import write_csv, write_text
     from extract.feature_store import read_features
     from model.cca import LinearCCA
     from model.methods import fit_method
@@ -66,7 +66,7 @@ def main() -> None:
                      e["scopes"], e["recall_ks"])
     rows = {"EICS (ours)": eics, "Linear CCA (reference)": cca}
     metrics["linear_cca"] = {k: v for k, v in cca.numbers().items() if k.endswith("_average")}
-    write_text_atomic(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
+    write_text(paths.METRICS, json.dumps(metrics, indent=2) + "\n")
     table = comparison_table(rows, e["recall_ks"])
     setting = short_setting(features, summary)
     figures = draw_figures(directions, per_class, names, audio, visual, test.labels, summary["best_epoch"], setting)
@@ -74,7 +74,7 @@ def main() -> None:
                                     + trained_with(summary) + ".")
     links = "\n" + " · ".join([f"[{name}](figures/{file.name})" for name, file in figures.items()]
                               + [f"[retrieval examples]({paths.RETRIEVAL_PAGE.name})"]) + "\n"
-    write_text_atomic(paths.TABLE, header + table + links)
+    write_text(paths.TABLE, header + table + links)
     print(f"evaluate: {page}: {hit_rate:.0%} of the shown matches share the query's class")
     print(f"evaluate: MAP A→V {metrics['map_audio_to_visual']:.4f}, V→A {metrics['map_visual_to_audio']:.4f}, "
           f"average {metrics['map_average']:.4f}")

@@ -1,10 +1,24 @@
-"""Stage `manifest`: list the clips of data.videos with labels, splits and stable ids."""
+"""Stage `manifest`: list the clips of data.videos with labels, splits and stable ids; probe
+each file and mark the unusable ones skipped (one line each) before splits are counted."""
 from __future__ import annotations
 
-from extract.manifest import ManifestError, build_manifest, write_manifest
+from extract.manifest import Clip, ManifestError, build_manifest, check_split_counts, write_manifest
+from extract.probe import probe
 from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
+
+
+def probed(clips: list[Clip]) -> list[Clip]:
+    """The clips with each unusable file's reason as its skip_reason (one printed line per clip)."""
+    out = []
+    for clip in clips:
+        problem = None if clip.skip_reason else probe(clip.path)
+        if problem is not None:
+            print(f"manifest: skipping {clip.path}: {problem.reason}")
+            clip = Clip(clip.clip_id, clip.path, clip.label, clip.split, str(problem))
+        out.append(clip)
+    return out
 
 
 def main() -> None:
@@ -15,13 +29,15 @@ def main() -> None:
         print(f"manifest: not used (data.source: {data['source']})")
         return
     try:
-        clips = build_manifest(data["videos"], tuple(data["split_fractions"]), data["seed"])
+        clips = probed(build_manifest(data["videos"], tuple(data["split_fractions"]), data["split_seed"]))
+        counts = check_split_counts(clips)
     except ManifestError as err:
         raise StageError(str(err)) from None
     write_manifest(clips, paths.MANIFEST)
-    counts = {s: sum(c.split == s for c in clips) for s in ("train", "val", "test")}
-    print(f"manifest: {len(clips)} clips, {len({c.label for c in clips})} classes, {counts}")
+    totals = {s: sum(c[s] for c in counts.values()) for s in ("train", "val", "test")}
+    skipped = sum(bool(c.skip_reason) for c in clips)
+    print(f"manifest: {len(clips) - skipped} usable clips, {len(counts)} classes, {totals}, {skipped} skipped")
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.videos", "data.split_fractions", "data.seed"))
+    run(main, reads=("data.source", "data.videos", "data.split_fractions", "data.split_seed"))

@@ -9,6 +9,7 @@ from pipeline.stage import StageError, run
 
 
 def main() -> None:
+    from extract.atomic_files import write_npz
     from extract.constants import VISUAL_DIM
     from extract.manifest import read_manifest
     from extract.pca import PCAError, fit_pca, save_pca
@@ -20,7 +21,7 @@ def main() -> None:
                          f"got {params['extract']['pca_dim']}")
     paths.PCA.parent.mkdir(parents=True, exist_ok=True)
     if params["data"]["source"] != "videos":
-        np.savez(paths.PCA, unused=np.array(params["data"]["source"]))
+        write_npz(paths.PCA, {"unused": np.array(params["data"]["source"])})
         print(f"pca: not used (data.source: {params['data']['source']})")
         return
     visual, _, _ = read_shards(paths.EXTRACT / "visual")

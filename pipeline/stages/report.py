@@ -35,7 +35,7 @@ def eics_point_note(results: dict, params: dict) -> str:
 
 
 def main() -> None:
-    from evaluate.tables import write_text_atomic
+    from extract.atomic_files import write_text
     from extract.feature_store import read_features
     from pipeline.report_tables import claims_lines, map_table, time_table
 
@@ -95,7 +95,7 @@ def main() -> None:
         f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}",
     )
     text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
-    write_text_atomic(paths.REPORT, text)
+    write_text(paths.REPORT, text)
     print(f"report: {paths.REPORT} ({len(results)} methods)")
 
 

@@ -23,7 +23,7 @@ def main() -> None:
     params = load_params()
     check_model_params(params)  # before any file is read: a bad knob stops the stage at once
     from dvclive import Live
-    from evaluate.tables import write_text_atomic
+    from extract.atomic_files import write_text
     from extract.feature_store import read_features
     from model.saving import save_model_reproducibly
     from pipeline.eics_fit import fit_eics
@@ -60,8 +60,8 @@ def main() -> None:
         "val_map_visual_to_audio": result.best_val_map["visual_to_audio"],
         "fusion_correlations": [round(float(c), 6) for c in result.fusion.correlations],
     }
-    write_text_atomic(paths.TRAIN_SUMMARY, json.dumps(summary, indent=2) + "\n")
-    write_text_atomic(paths.TRAIN_TIMING, json.dumps({"train_seconds": round(result.seconds, 3)}, indent=2) + "\n")
+    write_text(paths.TRAIN_SUMMARY, json.dumps(summary, indent=2) + "\n")
+    write_text(paths.TRAIN_TIMING, json.dumps({"train_seconds": round(result.seconds, 3)}, indent=2) + "\n")
     print(
         f"train: best epoch {result.best_epoch} (val MAP {result.best_val_map['average']:.4f}), {result.seconds:.1f} s"
     )
