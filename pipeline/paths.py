@@ -20,6 +20,7 @@ REPORT = RESULTS / "report.md"
 PAPER_RESULTS = Path("evaluate/paper_results.json")
 SAMPLE = Path("data/sample")
 MANIFEST = Path("data/manifest.csv")
+COMMUNITY_FINGERPRINT = Path("data/community_file.json")
 EXTRACT = Path("data/extract")
 PCA = Path("models/pca.npz")
 PRETRAINED = Path("models/pretrained")

@@ -38,8 +38,9 @@ def test_defaults_are_valid_and_loading_adds_or_changes_nothing(tmp_path):
 
 
 def test_every_knob_has_a_comment():
+    """Every key line says what it means (list items, one per line, belong to their key's comment)."""
     for line in (ROOT / "params.yaml").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
+        if line.strip() and not line.lstrip().startswith(("#", "- ")):
             assert "#" in line, f"params.yaml line without a comment: {line!r}"
 
 
@@ -181,3 +182,19 @@ def with_value_in(params, dotted, value):
         node = node[key]
     node[last] = value
     return params
+
+
+def test_dvc_exp_set_param_changes_only_the_lines_it_sets(tmp_path):
+    """`dvc exp run -S` rewrites params.yaml through DVC's own override code; params.yaml is kept in
+    the layout that code writes, so one changed value is one changed line (and nothing else moves)."""
+    import difflib
+
+    from dvc.utils.hydra import apply_overrides
+
+    original = (ROOT / "params.yaml").read_text()
+    copy = tmp_path / "params.yaml"
+    copy.write_text(original)
+    apply_overrides(str(copy), ["model.alpha=0.5"])
+    changed = [line for line in difflib.unified_diff(original.splitlines(), copy.read_text().splitlines(), n=0)
+               if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2 and changed[0].startswith("-  alpha: 1.0") and changed[1].startswith("+  alpha: 0.5")
