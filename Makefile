@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help repro test bench grid search deps clean-venv
+.PHONY: help repro test bench grid search deps plots clean-venv
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
@@ -44,6 +44,9 @@ bench: $(STAMP)  ## the benchmarks: each prints ratios against a reference measu
 search: $(STAMP)  ## query the trained model: Q=clip-or-id [TOP=n] [BY=audio|visual] [GALLERY=all|test]
 	@test -n "$(Q)" || { echo "usage: make search Q=path/to/clip.mp4 [TOP=n] [BY=audio|visual] [GALLERY=all|test]"; exit 2; }
 	python -m pipeline.search "$(Q)" $(if $(TOP),--top $(TOP)) $(if $(BY),--by $(BY)) $(if $(GALLERY),--gallery $(GALLERY))
+
+plots: $(STAMP)  ## draw dvc.yaml's plots to dvc_plots/index.html (opens offline) [REVS="HEAD exp-name"]
+	python -m pipeline.plots $(REVS)
 
 deps: $(STAMP)  ## rewrite the code dependencies of every stage in dvc.yaml from its imports
 	python -m pipeline.deps

@@ -4,13 +4,17 @@ id of the index. A file goes through exactly the extraction of the extract stage
 backbone, PCA, frame mean), the trained model and the fusion; the other modality of the index
 is ranked by cosine similarity. The model loads once for all queries. Prints which backbones,
 data and settings the index was built with, then one block per query, and writes
-results/search/<query>_<by>_<gallery>.html per query. Defaults of the options are the `search`
-section of params.yaml. Bad queries stop with one line before TensorFlow is loaded."""
+results/search/<query>_<by>_<gallery>[_<path hash>].html per query. Defaults of the options are
+the `search` section of params.yaml. Bad queries stop with one line before TensorFlow is loaded;
+an unreadable clip inside a folder query is skipped with one line instead, the other clips are
+answered, and the command then ends with exit status 2 and a line counting the skipped clips."""
 from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +53,10 @@ def with_defaults(args: argparse.Namespace, params: dict) -> argparse.Namespace:
 CLIP_SUFFIXES = (".mp4", ".webm", ".mkv", ".avi", ".mov", ".wav", ".mp3", ".flac", ".ogg", ".m4a")
 
 
+class Skipped(StageError):
+    """A clip that cannot be used as a query; inside a folder query it is skipped and the others go on."""
+
+
 def check_readable(path: Path, by: str) -> None:
     """Stop with one line unless `path` opens as a media file with a stream of the query's modality."""
     import av
@@ -57,17 +65,18 @@ def check_readable(path: Path, by: str) -> None:
         with av.open(str(path)) as container:
             streams = container.streams.audio if by == "audio" else container.streams.video
             if not streams:
-                raise StageError(f"{path.resolve()}: has no {by} stream to query by; try --by "
+                raise Skipped(f"{path.resolve()}: has no {by} stream to query by; try --by "
                                  f"{'visual' if by == 'audio' else 'audio'} or another clip")
     except (av.error.FFmpegError, OSError) as err:
-        raise StageError(f"{path.resolve()}: not a readable video or audio file ({type(err).__name__}); "
+        raise Skipped(f"{path.resolve()}: not a readable video or audio file ({type(err).__name__}); "
                          "give a clip such as an .mp4") from None
 
 
-def resolve_files(queries: list[str], by: str) -> list[tuple[str, Path | None]]:
-    """(name, file) per query, folders expanded to their clips; a query that is no path stays (name, None),
-    to be looked up as a clip id. Stops with one line on a missing path, an empty folder or an unreadable
-    file. Needs neither the index nor TensorFlow."""
+def resolve_files(queries: list[str], by: str) -> list[tuple[str, Path | None, bool]]:
+    """(name, file, from a folder) per query, folders expanded to their clips; a query that is no path
+    stays (name, None, False), to be looked up as a clip id. Stops with one line on a missing path, an
+    empty folder or an unreadable file given by name; an unreadable clip inside a folder is left to
+    `answer_all`, which skips it. Needs neither the index nor TensorFlow."""
     found = []
     for query in queries:
         path = Path(query)
@@ -76,28 +85,28 @@ def resolve_files(queries: list[str], by: str) -> list[tuple[str, Path | None]]:
             if not clips:
                 raise StageError(f"{path.resolve()}: a folder with no clips in it ({', '.join(CLIP_SUFFIXES)}); "
                                  "give a clip, a folder of clips or a clip id")
-            found += [(str(clip), clip) for clip in clips]
+            found += [(str(clip), clip, True) for clip in clips]
         elif path.is_file():
-            found.append((query, path))
+            found.append((query, path, False))
         elif path.suffix.lower() in CLIP_SUFFIXES:
             raise StageError(f"{path.absolute()}: no such file; give a clip, a folder of clips or a clip id")
         else:
-            found.append((query, None))
-    for _, path in found:
-        if path is not None:
+            found.append((query, None, False))
+    for _, path, in_folder in found:
+        if path is not None and not in_folder:
             check_readable(path, by)
     return found
 
 
-def resolve_ids(found: list[tuple[str, Path | None]], index) -> list[tuple[str, int | None, Path | None]]:
-    """(name, index position or None, file or None) per query; an unknown id stops with one line."""
+def resolve_ids(found: list[tuple[str, Path | None, bool]], index) -> list[tuple[str, int | None, Path | None, bool]]:
+    """(name, index position or None, file or None, from a folder) per query; an unknown id stops with one line."""
     resolved = []
-    for name, path in found:
+    for name, path, in_folder in found:
         position = None if path is not None else index.position(name)
         if path is None and position is None:
             raise StageError(f"{Path(name).absolute()}: no such file or folder, and {name!r} is no clip id of "
                              f"{paths.INDEX} (ids are the first column of data/manifest.csv)")
-        resolved.append((name, position, path))
+        resolved.append((name, position, path, in_folder))
     return resolved
 
 
@@ -149,7 +158,7 @@ def embed_file(path: Path, by: str, params: dict, index) -> np.ndarray:
     try:
         rows = clip_rows(extractor, path)
     except DecodeError as err:
-        raise StageError(f"cannot use {path.resolve()} as a query by {by}: {err}") from None
+        raise Skipped(f"cannot use {path.resolve()} as a query by {by}: {err}") from None
     features = clip_vector(rows, pca)[None, :]
     return fused_one_modality(model, fusion, params["fusion"]["heads"], by, features)[0]
 
@@ -171,10 +180,12 @@ def query_clip(path: Path, params: dict):
     return Clip(path.name, "new clip", thumbnail, attempt(audio_excerpt_wav, params["search"]["excerpt_seconds"]))
 
 
-def page_name(query: str, by: str, gallery: str) -> str:
-    """One page per (query, modality, gallery): variants of one query never overwrite each other."""
+def page_name(query: str, by: str, gallery: str, path: Path | None = None) -> str:
+    """One page per (query, modality, gallery): variants of one query never overwrite each other. A file
+    query's name ends in a hash of its absolute path, so same-named files of two folders keep two pages."""
     stem = Path(query).stem if Path(query).suffix else query
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) + f"_{by}_{gallery}.html"
+    where = "" if path is None else "_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) + f"_{by}_{gallery}{where}.html"
 
 
 def provenance(index) -> str:
@@ -193,12 +204,52 @@ STANDIN_WARNING = ("warning: the index was built with stand-in backbones (random
                    "generated sample; for a clip from outside it the similarities carry no meaning")
 
 
+def answer_query(name, position, path, args, params, index, gallery, header, file_positions) -> None:
+    """Rank the gallery for one query, print its block and write its page."""
+    from evaluate.retrieval_page import write_page
+    from pipeline.retrieval import answer, index_clip
+
+    standin = "standin" in index.backbone
+    outside = False
+    if position is not None:
+        vector, label = getattr(index, args.by)[position], int(index.labels[position])
+        query = index_clip(index, position, params["search"]["excerpt_seconds"])
+    else:
+        check_readable(path, args.by)
+        known = file_positions.get(path.resolve())
+        label = None if known is None else int(index.labels[known])  # a file of the dataset keeps its class
+        outside = known is None
+        vector = embed_file(path, args.by, params, index)
+        query = query_clip(path, params)
+        if known is not None:
+            query.class_name = index.class_names[label]
+    result = answer(index, query, label, vector, args.by, gallery, args.top)
+    print(f"query {name} by {args.by} ({query.class_name}); top {len(result.matches)} of {len(gallery)} "
+          f"{'visual' if args.by == 'audio' else 'audio'} clips ({args.gallery}):")
+    if standin and outside:
+        print(STANDIN_WARNING)
+    width = max([len(m.clip.clip_id) for m in result.matches] + [2])
+    print(f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else ""))
+    for rank, m in enumerate(result.matches, 1):
+        mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
+        print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
+    warning = STANDIN_WARNING[len("warning: "):]
+    note = f" {warning[0].upper() + warning[1:]}." if standin and outside else ""
+    out = write_page(
+        paths.SEARCH_PAGES / page_name(name, args.by, args.gallery, path),
+        f"Search: {name}",
+        f"Query by {args.by} against {'every clip' if args.gallery == 'all' else 'the test split'} of the index; "
+        "cosine similarity in the fused space "
+        f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}",
+        [result],
+    )
+    print(f"page: {out}")
+
+
 def main(args: argparse.Namespace) -> None:
     params = load_params()
     args = with_defaults(args, params)
     from evaluate.retrieval_index import RetrievalIndexError, read_index
-    from evaluate.retrieval_page import write_page
-    from pipeline.retrieval import answer, index_clip
 
     found = resolve_files(args.queries, args.by)
     try:
@@ -207,52 +258,26 @@ def main(args: argparse.Namespace) -> None:
         raise StageError(str(err)) from None
     queries = resolve_ids(found, index)
     check_model_matches(index)
-    excerpt = params["search"]["excerpt_seconds"]
     gallery = index.gallery("all" if args.gallery == "all" else ["test"])
-    standin = "standin" in index.backbone
     header = provenance(index)
     file_positions = {}  # index position of each clip file, resolved once for all file queries
-    if any(path is not None for _, _, path in queries):
+    if any(path is not None for _, _, path, _ in queries):
         for i, p in enumerate(index.paths):
             if p:
                 file_positions.setdefault(Path(p).resolve(), i)
     print(header)
-    for name, position, path in queries:
-        outside = False
-        if position is not None:
-            vector, label = getattr(index, args.by)[position], int(index.labels[position])
-            query = index_clip(index, position, excerpt)
-        else:
-            known = file_positions.get(path.resolve())
-            label = None if known is None else int(index.labels[known])  # a file of the dataset keeps its class
-            outside = known is None
-            vector = embed_file(path, args.by, params, index)
-            query = query_clip(path, params)
-            if known is not None:
-                query.class_name = index.class_names[label]
-        result = answer(index, query, label, vector, args.by, gallery, args.top)
-        print(f"query {name} by {args.by} ({query.class_name}); top {len(result.matches)} of {len(gallery)} "
-              f"{'visual' if args.by == 'audio' else 'audio'} clips ({args.gallery}):")
-        if standin and outside:
-            print(STANDIN_WARNING)
-        width = max([len(m.clip.clip_id) for m in result.matches] + [2])
-        print(
-            f"{'rank':>4}  {'id':<{width}}  {'class':<12}  similarity" + ("  same class" if label is not None else "")
-        )
-        for rank, m in enumerate(result.matches, 1):
-            mark = ("  ✓" if m.same_class else "  ✗") if label is not None else ""
-            print(f"{rank:>4}  {m.clip.clip_id:<{width}}  {m.clip.class_name:<12}  {m.similarity:10.4f}{mark}")
-        warning = STANDIN_WARNING[len("warning: "):]
-        note = f" {warning[0].upper() + warning[1:]}." if standin and outside else ""
-        out = write_page(
-            paths.SEARCH_PAGES / page_name(name, args.by, args.gallery),
-            f"Search: {name}",
-            f"Query by {args.by} against {'every clip' if args.gallery == 'all' else 'the test split'} of the index; "
-            "cosine similarity in the fused space "
-            f"of the trained EICS model. {header[0].upper() + header[1:]}.{note}",
-            [result],
-        )
-        print(f"page: {out}")
+    skipped = 0
+    for name, position, path, in_folder in queries:
+        try:
+            answer_query(name, position, path, args, params, index, gallery, header, file_positions)
+        except Skipped as err:
+            if not in_folder:
+                raise
+            print(f"skipped: {err}", file=sys.stderr)
+            skipped += 1
+    if skipped:
+        raise StageError(f"{skipped} of {len(queries)} clips skipped (the lines above say why); "
+                         "the others were answered")
 
 
 if __name__ == "__main__":

@@ -49,3 +49,6 @@ def test_every_variant_of_a_query_has_its_own_page():
              for gallery in ("all", "test")}
     assert len(names) == 4 and "bird_00_visual_test.html" in names
     assert page_name("bird/bird_00", "audio", "all") == "bird_bird_00_audio_all.html"
+    a, b = Path("a/bird_00.mp4"), Path("b/bird_00.mp4")  # same name, two folders: two pages
+    assert page_name(str(a), "audio", "all", a) != page_name(str(b), "audio", "all", b)
+    assert page_name(str(a), "audio", "all", a).startswith("bird_00_audio_all_")

@@ -1,6 +1,8 @@
 """End to end from raw videos: `dvc repro evaluate` on a 2-class mini sample."""
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -123,7 +125,9 @@ def test_search_by_file_runs_the_extraction_of_the_stages(project, search):
     assert len(rows_file) == 5 and [r[1] for r in rows_file] == [r[1] for r in rows_id]
     np.testing.assert_allclose([float(r[3]) for r in rows_file], [float(r[3]) for r in rows_id], atol=2e-4)
     assert all(r[4] in "✓✗" for r in rows_file)  # a file of the dataset keeps its class
-    page = work / "results/search" / (clip.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] + "_audio_all.html")
+    from pipeline.search import page_name
+
+    page = work / "results/search" / page_name(clip.path, "audio", "all", Path(clip.path))
     assert page.is_file() and "<img" in page.read_text()
 
 
@@ -157,8 +161,36 @@ def test_search_with_a_clip_from_outside_the_dataset(project, search, tmp_path):
         rows = match_rows(out)
         assert 1 <= len(rows) <= 10 and all(len(r) == 4 for r in rows)  # no class, so no ✓/✗ column
         assert "stand-in backbones" in out and "carry no meaning" in out  # an outside clip on a stand-in index
-        page = (work / f"results/search/mine_{by}_test.html").read_text()
+        page = next((work / "results/search").glob(f"mine_{by}_test_*.html")).read_text()
         assert "stand-in backbones" in page and "of the same class" not in page and "✗" not in page
+
+
+def test_make_plots_draws_every_declared_plot_offline(project):
+    work, env = project
+    done = subprocess.run([sys.executable, "-m", "pipeline.plots"], cwd=work, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    page = (work / "dvc_plots/index.html").read_text()
+    for name in ("Precision_at_scope_K_test_split", "AP_per_class_test_split", "loss_total", "val_map_average"):
+        assert f"src='{name}.png'" in page and (work / "dvc_plots" / f"{name}.png").stat().st_size > 5000
+    assert "<script" not in page  # nothing to fetch from a CDN
+
+
+def test_same_named_files_keep_two_pages_and_a_folder_skips_its_bad_clip(project, search, tmp_path, capsys):
+    from extract.manifest import read_manifest
+    from pipeline.stage import StageError
+
+    work, _ = project
+    clip = next(c for c in read_manifest(work / "data/manifest.csv") if c.split == "test")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(clip.path, tmp_path / folder / "same.mp4")
+    (tmp_path / "b" / "broken.mp4").write_text("not a video\n")
+    before = set((work / "results/search").glob("same_audio_all_*.html"))
+    search(tmp_path / "a" / "same.mp4", "--top", 2)
+    with pytest.raises(StageError, match="1 of 2 clips skipped"):
+        search(tmp_path / "b", "--top", 2)  # the broken clip is skipped with one line, same.mp4 still answered
+    assert sum("skipped: " in line for line in capsys.readouterr().err.splitlines()) == 1
+    assert len(set((work / "results/search").glob("same_audio_all_*.html")) - before) == 2
 
 
 def test_bad_queries_stop_with_a_clear_reason(project, search, tmp_path):
