@@ -4,14 +4,15 @@ its entry module, so a code change re-runs exactly the stages whose code it touc
 The closure follows `import` and `from ... import` statements (function-level ones too) through
 the project's packages, parent packages included. Dependency lines that are not plain project
 `.py` paths (data, outputs, templated `${item.module}` modules, lines with a comment) are kept as
-they are; `python -m pipeline.deps --check` exits 1 when dvc.yaml differs from what it would write.
+they are; `python -m pipeline.deps --check` exits 2 when dvc.yaml differs from what it would write.
 """
 from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
+
+from pipeline.stage import StageError, run
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("pipeline", "extract", "model", "evaluate")
@@ -90,14 +91,17 @@ def generated(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def main() -> None:
+def main(args) -> None:
     current = DVC_YAML.read_text()
     wanted = generated(current)
-    if "--check" in sys.argv[1:]:
-        sys.exit(0 if wanted == current else 1)
+    if args.check:
+        if wanted != current:
+            raise StageError("dvc.yaml's code dependencies are out of date; run `make deps`")
+        return
     DVC_YAML.write_text(wanted)
     print("dvc.yaml: code dependencies " + ("unchanged" if wanted == current else "rewritten"))
 
 
 if __name__ == "__main__":
-    main()
+    run(main, arguments=[("--check", {"action": "store_true",
+                                      "help": "change nothing; exit 2 if dvc.yaml differs from what it would write"})])

@@ -1,10 +1,8 @@
-"""Load params.yaml and check the knobs of the data, extraction, evaluation and report stages, so a
-bad value stops a stage with one clear line. The model, training, baseline and tuning knobs are
-checked where they are turned into configurations (`pipeline.config`), so the early stages
-import nothing from model/."""
+"""Load params.yaml, checked once against the schema (pipeline/schema.py): an unknown key, a wrong
+type or a value out of bounds stops a stage with one clear line naming the key."""
 from __future__ import annotations
 
-import numbers
+import re
 from pathlib import Path
 
 import yaml
@@ -27,143 +25,63 @@ def feature_dims(params: dict) -> tuple[int | None, int | None]:
 
 
 def load_params(path: str | Path = PARAMS) -> dict:
+    """params.yaml, validated against pipeline/schema.py once, as plain sections (a key the file
+    leaves out takes the schema's default). Any problem is one ParamsError line naming the key."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path} not found (run from the repository root)")
     try:
-        params = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ParamsError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
-    if not isinstance(params, dict):
-        raise ParamsError(f"{path} must be a mapping of sections")
-    validate(params)
-    return params
+    return validate(raw, str(path))
 
 
-def value_at(params, dotted):
-    node = params
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            raise ParamsError(f"params.yaml: {dotted} is missing")
-        node = node[key]
-    return node
+def validate(raw, where: str = "params.yaml") -> dict:
+    """The sections of `raw` checked against the schema, a key left out filled with its default."""
+    from pydantic import ValidationError
+
+    from pipeline.schema import Params
+
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{where} must be a mapping of sections")
+    try:
+        return Params.model_validate(raw).model_dump()
+    except ValidationError as err:
+        raise ParamsError(f"{where}: {first_problem(err)}") from None
 
 
-def check_number(params, dotted, low=None, high=None, integer=False, low_open=False, high_open=False):
-    value = value_at(params, dotted)
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise ParamsError(f"params.yaml: {dotted} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ParamsError(f"params.yaml: {dotted} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ParamsError(f"params.yaml: {dotted} must be {'<' if high_open else '<='} {high}, got {value}")
-    return value
+UNION_TAGS = re.compile(r"^(int|float|str|bool|list\[.*|dict\[.*|literal\[.*|function-.*|constrained-.*)$")
+WHAT = {"float_type": "must be a number", "float_parsing": "must be a number", "int_type": "must be an integer",
+        "int_parsing": "must be an integer", "int_from_float": "must be an integer",
+        "bool_type": "must be true or false", "string_type": "must be a string", "list_type": "must be a list",
+        "dict_type": "must be a mapping", "model_type": "must be a mapping of keys"}
 
 
-def check_choices(params, dotted, allowed, many=False):
-    value = value_at(params, dotted)
-    values = value if many else [value]
-    if many and (not isinstance(value, list) or not value):
-        raise ParamsError(f"params.yaml: {dotted} must be a non-empty list drawn from {list(allowed)}")
-    for v in values:
-        if v not in allowed:
-            raise ParamsError(f"params.yaml: {dotted} has unknown value {v!r}; choose from {list(allowed)}")
-    return value
+def first_problem(err) -> str:
+    """One line from pydantic's errors: the key (dotted, list items as [i]) and what is allowed."""
+    from pipeline.schema import Params, section_keys
 
-
-def check_widths(params, dotted):
-    value = value_at(params, dotted)
-    if not isinstance(value, list) or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value):
-        raise ParamsError(f"params.yaml: {dotted} must be a list of positive integers, got {value!r}")
-    return value
-
-
-def validate(params: dict) -> None:
-    source = check_choices(params, "data.source", DATA_SOURCES)
-    check_number(params, "data.val_fraction", 0, 1, low_open=True, high_open=True)
-    check_number(params, "data.seed", 0, integer=True)
-    check_number(params, "data.split_seed", 0, integer=True)
-    for key in ("data.audio_dim", "data.visual_dim"):
-        if value_at(params, key) != AUTO:
-            check_number(params, key, 1, integer=True)
-    if source == "community":
-        path = value_at(params, "data.community_file")
-        if not isinstance(path, str) or not path:
-            raise ParamsError("params.yaml: data.community_file must name the HDF5 file to import")
-    if source == "videos":
-        videos = value_at(params, "data.videos")
-        if not isinstance(videos, str) or not videos:
-            raise ParamsError("params.yaml: data.videos must name a folder or a CSV of videos")
-        if value_at(params, "data.visual_dim") not in (AUTO, value_at(params, "extract.pca_dim")):
-            raise ParamsError(
-                f"params.yaml: data.visual_dim is {value_at(params, 'data.visual_dim')} but extract.pca_dim makes "
-                f"{value_at(params, 'extract.pca_dim')}-D visual features; set data.visual_dim to auto or to that size"
-            )
-    fractions = value_at(params, "data.split_fractions")
-    if (
-        not isinstance(fractions, list)
-        or len(fractions) != 3
-        or not all(isinstance(f, (int, float)) and f > 0 for f in fractions)
-        or abs(sum(fractions) - 1) > 1e-6
-    ):
-        raise ParamsError(
-            f"params.yaml: data.split_fractions must be three positive shares summing to 1, got {fractions!r}"
-        )
-    check_number(params, "sample.classes", 2, 6, integer=True)
-    check_number(params, "sample.clips_per_class", 3, integer=True)
-    check_number(params, "sample.seed", 0, integer=True)
-    check_choices(params, "extract.backbone", ("auto", "pretrained", "standin"))
-    check_choices(params, "extract.audio_frontend", ("vggish", "paper"))
-    for key in ("vggish", "inception", "skips"):
-        if not isinstance(value_at(params, f"extract.{key}"), str) or not value_at(params, f"extract.{key}"):
-            raise ParamsError(f"params.yaml: extract.{key} must be a non-empty string")
-    check_number(params, "extract.shard_size", 1, integer=True)
-    check_number(params, "extract.batch_size", 1, integer=True)
-    check_number(params, "extract.pca_dim", 1, integer=True)  # at most the backbone's size: checked by `pca`
-    check_choices(params, "extract.engine", ("local", "ray"))
-    if not isinstance(value_at(params, "extract.ray.address"), str):
-        raise ParamsError("params.yaml: extract.ray.address must be a string (\"\" = a local Ray runtime)")
-    check_number(params, "extract.ray.workers", 1, integer=True)
-    check_number(params, "extract.ray.gpus_per_worker", 0)
-    check_number(params, "extract.ray.cpus_per_decoder", 0, low_open=True)
-    check_number(params, "extract.ray.cpus_per_worker", 0, low_open=True)
-    if not isinstance(value_at(params, "extract.pca_whiten"), bool):
-        raise ParamsError("params.yaml: extract.pca_whiten must be true or false")
-    for size in ("n_train", "n_val", "n_test"):
-        check_number(params, f"synthetic.{size}", 2, integer=True)
-    check_number(params, "synthetic.n_classes", 2, integer=True)
-    for knob in ("class_separation", "clip_spread", "nuisance", "noise"):
-        check_number(params, f"synthetic.{knob}", 0)
-    check_number(params, "synthetic.latent_dim", 1, integer=True)
-    check_number(params, "synthetic.audio_dim", 1, integer=True)
-    check_number(params, "synthetic.visual_dim", 1, integer=True)
-
-    seeds = value_at(params, "report.seeds")
-    if (
-        not isinstance(seeds, list)
-        or not seeds
-        or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds)
-    ):
-        raise ParamsError(f"params.yaml: report.seeds must be a non-empty list of non-negative integers, got {seeds!r}")
-    check_choices(params, "report.paper_dataset", ("vegas", "ave"))
-
-    check_number(params, "evaluate.page_queries_per_class", 0, integer=True)
-    check_number(params, "evaluate.page_seed", 0, integer=True)
-    if value_at(params, "index.thumbnail_at") != "middle":
-        check_number(params, "index.thumbnail_at", 0)
-    check_number(params, "index.thumbnail_width", 16, 1024, integer=True)
-    check_choices(params, "search.by", ("audio", "visual"))
-    check_number(params, "search.top", 1, integer=True)
-    check_choices(params, "search.gallery", ("all", "test"))
-    check_number(params, "search.excerpt_seconds", 0.5, 30)
-    ks = value_at(params, "evaluate.recall_ks")
-    if (
-        not isinstance(ks, list)
-        or not ks
-        or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in ks)
-    ):
-        raise ParamsError(f"params.yaml: evaluate.recall_ks must be a list of positive integers, got {ks!r}")
-    scopes = value_at(params, "evaluate.scopes")
-    if not isinstance(scopes, list) or not scopes or not all(isinstance(k, int) and k > 0 for k in scopes):
-        raise ParamsError(f"params.yaml: evaluate.scopes must be a list of positive integers, got {scopes!r}")
+    problem = err.errors()[0]
+    parts = [p for p in problem["loc"] if not (isinstance(p, str) and UNION_TAGS.match(p))]
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    kind, ctx, value = problem["type"], problem.get("ctx", {}), problem.get("input")
+    if kind == "extra_forbidden":
+        parent = ".".join(str(p) for p in parts[:-1])
+        allowed = section_keys(parent) if parent in Params.model_fields else None
+        where = f"; allowed keys of {parent}: {', '.join(allowed)}" if allowed else ""
+        return f"{dotted}: unknown key{where}"
+    if kind == "literal_error":
+        return f"{dotted}: unknown value {value!r}; choose from {ctx.get('expected')}"
+    bounds = {"greater_than_equal": ">= {ge:g}", "greater_than": "> {gt:g}", "less_than_equal": "<= {le:g}",
+              "less_than": "< {lt:g}"}
+    if kind in bounds:
+        return f"{dotted} must be {bounds[kind].format(**ctx)}, got {value!r}"
+    if kind == "too_short":
+        return f"{dotted} must have at least {ctx.get('min_length')} item(s), got {value!r}"
+    if kind == "too_long":
+        return f"{dotted} must have at most {ctx.get('max_length')} items, got {value!r}"
+    if kind in WHAT:
+        return f"{dotted} {WHAT[kind]}, got {value!r}"
+    message = problem["msg"].removeprefix("Value error, ")
+    return f"{dotted + ': ' if dotted else ''}{message}"

@@ -80,12 +80,26 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def described(reads: tuple[str, ...]) -> list[str]:
+    """`key (default): meaning` from the params schema for each key read (free-text entries are left out)."""
+    from pipeline.schema import describe
+
+    out = []
+    for key in reads:
+        try:
+            out.append(describe(key))
+        except KeyError:
+            pass  # a note such as "extract (to extract a new clip ...)" rather than a key
+    return out
+
+
 def parse_cli(module: str, doc: str | None, reads: tuple[str, ...], arguments=(), argv=None) -> argparse.Namespace:
     """The entry's arguments; `-h/--help` prints what the entry does, the params.yaml keys it
     reads and its options, then exits 0 before anything is read or written."""
     reads_text = ", ".join(reads) if reads else "nothing"
+    meanings = "".join(f"\n  {line}" for line in described(reads))
     parser = OneLineParser(prog=f"python -m {module}", description=(doc or "").strip(),
-                           epilog=f"params.yaml read: {reads_text}",
+                           epilog=f"params.yaml read: {reads_text}{meanings}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     for flags, options in arguments:
         parser.add_argument(*([flags] if isinstance(flags, str) else flags), **options)

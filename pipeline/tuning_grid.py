@@ -10,17 +10,19 @@ from __future__ import annotations
 import itertools
 
 from model.methods import EICS_VARIANTS, NEURAL
+from pipeline.schema import section_keys
 
+# the `model` keys that shape EICS's network (the others are its loss, read through TrainConfig)
 NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")
-NEURAL_KEYS = ("hidden", "activation", "epochs", "patience", "min_steps", "batch_size", "optimizer", "learning_rate",
-               "momentum", "weight_decay", "margin", "input_scaling")
-LOSS_KEYS = ("alpha", "beta", "loss_form", "loss_terms", "constraint_pairs", "corr_ridge")
-FUSION_KEYS = ("fusion_dim", "fusion_ridge", "fusion_heads")
+NEURAL_KEYS = tuple(k for k in section_keys("baselines") if k != "knobs")  # every neural baseline reads these
+# EICS's knobs: every train and model key (the trunk layout is the variant's, not a tuning knob), fusion_<key>
+EICS_KEYS = (set(section_keys("train")) | set(section_keys("model")) - {"shared_trunk"}
+             | {f"fusion_{k}" for k in section_keys("fusion")})
 
 
 def known_knobs(name: str, params: dict) -> set:
     if name in EICS_VARIANTS:
-        return set(params["train"]) | set(LOSS_KEYS) | set(FUSION_KEYS) | set(NETWORK_KEYS)
+        return set(EICS_KEYS)
     own = set(params["baselines"]["knobs"].get(name, {}))
     return own | set(NEURAL_KEYS) if name in NEURAL else own
 

@@ -43,9 +43,9 @@ def params_read(help_text: str) -> list[str]:
 
 
 def test_every_entry_is_found():
-    stages = {"sample", "manifest", "weights", "extract", "pca", "features", "train", "index", "evaluate", "method",
-              "report"}
-    assert {f"stages.{s}" for s in stages} | {"search", "grid", "tune"} == set(ENTRIES)
+    stages = {"sample", "manifest", "weights", "extract", "pca", "community_file", "features", "train", "index",
+              "evaluate", "method", "report"}
+    assert {f"stages.{s}" for s in stages} | {"search", "grid", "tune", "plots", "deps"} == set(ENTRIES)
 
 
 @pytest.mark.parametrize("name", ENTRIES)
@@ -82,3 +82,18 @@ def test_help_names_every_param_dvc_yaml_gives_the_stage():
         reads = params_read(entry(module, "--help").stdout)
         uncovered = sorted(k for k in keys if not any(k == r or k.startswith(r + ".") for r in reads))
         assert not uncovered, f"python -m pipeline.{module} --help does not name {uncovered}"
+
+
+def test_every_key_an_entry_reads_is_a_knob_of_the_schema():
+    """The --help list names knobs that exist (with their default and meaning), never a stale key."""
+    from pipeline.schema import Params
+
+    for name in ENTRIES:
+        for key in params_read(entry(name, "--help").stdout):
+            if key in ("nothing",) or not key.islower() or "/" in key:
+                continue  # free-text notes such as "results/tuning/eics.json (not params ...)"
+            section, *rest = key.split(".")
+            assert section in Params.model_fields, f"pipeline.{name} reads unknown section {key}"
+            model = Params.model_fields[section].annotation
+            if rest and hasattr(model, "model_fields"):
+                assert rest[0] in model.model_fields, f"pipeline.{name} reads unknown key {key}"

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.config import check_model_params
+from pipeline.config import check_methods
 from pipeline.params import ParamsError, load_params, validate
+from pipeline.schema import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -24,9 +25,8 @@ def with_value(dotted, value):
 
 
 def validate_all(params):
-    """What the stages check between them: params.validate (every stage) and the model sections (pipeline.config)."""
-    validate(params)
-    check_model_params(params)
+    """What the stages check between them: the schema at load (every stage) and the method registry's names."""
+    check_methods(validate(params))
 
 
 def test_defaults_are_valid_and_loading_adds_or_changes_nothing(tmp_path):
@@ -44,21 +44,67 @@ def test_every_knob_has_a_comment():
             assert "#" in line, f"params.yaml line without a comment: {line!r}"
 
 
+def schema_fields(model=Params, prefix=""):
+    """(dotted key, field) of every knob and section the schema defines."""
+    from pydantic import BaseModel
+
+    for name, field in model.model_fields.items():
+        yield prefix + name, field
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            yield from schema_fields(field.annotation, f"{prefix}{name}.")
+
+
+def yaml_keys():
+    """(dotted key, comment) of every key line of params.yaml, by indentation."""
+    import re
+
+    stack = []
+    for line in (ROOT / "params.yaml").read_text().splitlines():
+        match = re.match(r"^(\s*)([A-Za-z_]\w*):[^#]*(?:#\s*(.*))?$", line)
+        if match:
+            stack = stack[: len(match.group(1)) // 2] + [match.group(2)]
+            yield ".".join(stack), (match.group(3) or "").strip()
+
+
+def test_params_yaml_and_the_schema_define_the_same_knobs_defaults_and_meanings():
+    assert Params().model_dump() == DEFAULTS  # every key and every default, both ways
+    meanings = {key: field.description for key, field in schema_fields()}
+    free = ("baselines.knobs.", "tuning.grids.")  # their entries are per-method values, commented freely
+    comments = {key: comment for key, comment in yaml_keys() if not key.startswith(free)}
+    assert set(comments) - set(meanings) == set() and set(meanings) - set(comments) == set()
+    wrong = {key: (comments[key], meanings[key]) for key in meanings if comments[key] != meanings[key]}
+    assert not wrong, f"params.yaml comments differ from the schema's meanings: {wrong}"
+
+
+@pytest.mark.parametrize("dotted, value, message", [
+    ("model.alpah", 2, "model.alpah: unknown key; allowed keys of model: audio_hidden, "),
+    ("model.alpha", "high", "model.alpha must be a number, got 'high'"),
+    ("train.epochs", True, "train.epochs must be an integer, got True"),
+    ("data.audio_dim", "big", "data.audio_dim"),
+])
+def test_an_unknown_key_or_a_wrong_type_stops_the_first_stage_with_one_line(tmp_path, dotted, value, message):
+    result = run_stage(tmp_path, "pipeline.stages.sample", with_value(dotted, value))
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+
+
 @pytest.mark.parametrize(
     "dotted, value, message",
     [
         ("model.alpha", -1, "model.alpha must be >= 0"),
         ("model.beta", "big", "model.beta must be a number"),
         ("model.loss_terms", ["corr", "triplet"], "unknown value 'triplet'"),
-        ("model.loss_terms", [], "non-empty list"),
+        ("model.loss_terms", [], "must have at least 1 item"),
         ("model.constraint_pairs", ["ex_ex"], "unknown value 'ex_ex'"),
-        ("model.audio_hidden", [1024, 0], "positive integers"),
+        ("model.audio_hidden", [1024, 0], r"model.audio_hidden\[1\] must be >= 1, got 0"),
         ("data.source", "youtube", "unknown value 'youtube'"),
         ("data.val_fraction", 1.0, "must be < 1"),
         ("train.epochs", 0, "train.epochs must be >= 1"),
         ("train.momentum", 1.0, "must be < 1"),
         ("fusion.heads", ["mid"], "unknown value 'mid'"),
-        ("evaluate.scopes", [10, -5], "positive integers"),
+        ("evaluate.scopes", [10, -5], r"evaluate.scopes\[1\] must be >= 1"),
+        ("data.split_fractions", [0.5, 0.1, 0.1], "must sum to 1"),
+        ("tuning.grids", {"eics": {"alpha": [1.0]}, "nonsense": {"x": [1]}}, "unknown method 'nonsense'"),
     ],
 )
 def test_bad_values_are_named(dotted, value, message):
@@ -66,11 +112,10 @@ def test_bad_values_are_named(dotted, value, message):
         validate_all(with_value(dotted, value))
 
 
-def test_missing_key_is_named():
+def test_a_key_left_out_takes_the_schema_default():
     params = copy.deepcopy(DEFAULTS)
     del params["train"]["batch_size"]
-    with pytest.raises(ParamsError, match="train.batch_size is missing"):
-        validate_all(params)
+    assert validate(params)["train"]["batch_size"] == Params().train.batch_size == DEFAULTS["train"]["batch_size"]
 
 
 def run_stage(tmp_path, module, params):

@@ -7,7 +7,7 @@ import h5py
 import pytest
 
 from extract.feature_store import write_features
-from pipeline.config import check_model_params, method_options
+from pipeline.config import check_methods, method_options
 from pipeline.params import ParamsError, load_params
 from pipeline.tuning_grid import grid_points, tuned_as
 from tests.synthetic_data import synthetic_features
@@ -36,12 +36,12 @@ def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
         text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {ridge: [1.0e-3]}")
     )
     with pytest.raises(ParamsError, match="same number of points"):
-        check_model_params(load_params(tmp_path / "a.yaml"))
+        check_methods(load_params(tmp_path / "a.yaml"))
     (tmp_path / "b.yaml").write_text(
         text.replace("    cca: {ridge: [1.0e-3, 1.0e-2, 0.1, 1.0]}", "    cca: {rigde: [1, 2, 3, 4]}")
     )
     with pytest.raises(ParamsError, match="unknown knob"):
-        check_model_params(load_params(tmp_path / "b.yaml"))
+        check_methods(load_params(tmp_path / "b.yaml"))
 
 
 def test_method_stage_tunes_before_it_opens_the_test_split(tmp_path, monkeypatch):

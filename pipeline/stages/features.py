@@ -80,4 +80,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data", "synthetic", "extract.skips"))
+    run(main, reads=("data", "synthetic", "extract.skips", "extract.audio_frontend", "extract.pca_dim",
+                     "extract.pca_whiten"))

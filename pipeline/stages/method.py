@@ -21,11 +21,11 @@ from pipeline.stage import StageError, run
 def main(args) -> None:
     from extract.feature_store import read_features
     from model.training import TrainingDiverged
-    from pipeline.config import check_model_params
+    from pipeline.config import check_methods
 
     names = args.names
     params = load_params()
-    check_model_params(params)
+    check_methods(params)
     dims = feature_dims(params)
     seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
     try:
@@ -42,7 +42,7 @@ def main(args) -> None:
 if __name__ == "__main__":
     from model.methods import METHODS
 
-    run(main, reads=("data.audio_dim", "data.visual_dim", "data.source", "tuning.grids", "report.seeds",
+    run(main, reads=("data.audio_dim", "data.visual_dim", "tuning.grids", "report.seeds",
                      "evaluate.scopes", "evaluate.recall_ks", "model", "train", "fusion", "baselines"),
         arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
                               "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])

@@ -18,10 +18,7 @@ from pipeline.stage import run
 
 
 def main() -> None:
-    from pipeline.config import check_model_params
-
-    params = load_params()
-    check_model_params(params)  # before any file is read: a bad knob stops the stage at once
+    params = load_params()  # checked against the schema: a bad knob stops the stage before any file is read
     from dvclive import Live
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
