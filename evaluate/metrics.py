@@ -1,7 +1,8 @@
 """Category-based cross-modal retrieval metrics, tie-aware.
 
 Definition (DESIGN.md, "Metrics, exactly"): every query of one modality ranks the whole
-gallery of the other modality by cosine distance d = 1 - cos(q, g), computed in float64,
+gallery of the other modality by cosine distance d = 1 - cos(q, g), computed in float64 and
+rounded to a grid of 2^-40 (so ties are the same on every machine: `snap_to_grid`),
 ascending. A gallery item is relevant when it has the query's label. With R relevant
 items in the gallery,
 
@@ -92,6 +93,24 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+SNAP = 2.0**11  # scaled similarities (2^29 q.g) are rounded to multiples of 2^-11, i.e. q.g to 2^-40
+
+
+def snap_to_grid(scaled: np.ndarray) -> np.ndarray:
+    """Round 2^29 q.g to the 2^-11 grid, in place. BLAS kernels sum a dot product in an order of
+    their own (core type, instruction set), so equal similarities - the ties of hash codes -
+    can come out a last bit apart on one machine and equal on another; on the grid they are
+    equal everywhere, and two items closer than 2^-40 in cosine count as tied."""
+    np.multiply(scaled, SNAP, out=scaled)
+    np.round(scaled, out=scaled)
+    return np.divide(scaled, SNAP, out=scaled)
+
+
+def snapped_cosines(q_unit: np.ndarray, g_unit: np.ndarray) -> np.ndarray:
+    """q.g of unit rows on the 2^-40 grid (as the ranking uses them)."""
+    return snap_to_grid(q_unit @ (g_unit.T * KEY_SCALE)) / KEY_SCALE
 
 
 def _bucket_values(scaled: np.ndarray) -> np.ndarray:
@@ -244,8 +263,10 @@ def retrieval_scores(
         rows, out
     ):  # 2^29 q.g; 2^29 - that = 2^29 (1 - q.g) exactly (a power of two commutes with rounding)
         if g_index is None:
-            return np.matmul(q_scaled[rows], g_transposed, out=out)
-        return np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)
+            np.matmul(q_scaled[rows], g_transposed, out=out)
+        else:
+            np.take(q_scaled[rows] @ g_transposed, g_index.ravel(), axis=1, out=out)
+        return snap_to_grid(out)
 
     return _scores(KEY_SCALE, scaled_similarities, len(queries), query_labels, gallery_labels, scopes)
 

@@ -19,7 +19,7 @@ from math import comb
 
 import numpy as np
 
-from evaluate.metrics import unit_rows
+from evaluate.metrics import snapped_cosines, unit_rows
 
 _CHUNK_ROWS = 256
 
@@ -33,7 +33,7 @@ def recall_at(queries, gallery, query_labels, gallery_labels, ks) -> dict[int, f
     recalled = {k: [] for k in ks}
     for start in range(0, len(q), _CHUNK_ROWS):
         rows = slice(start, start + _CHUNK_ROWS)
-        distances = (1.0 - q[rows] @ g_distinct.T)[:, g_index]
+        distances = (1.0 - snapped_cosines(q[rows], g_distinct))[:, g_index]
         relevant = query_labels[rows, None] == gallery_labels[None, :]
         for d, rel in zip(distances, relevant):
             r_all = int(rel.sum())

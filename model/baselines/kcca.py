@@ -13,6 +13,8 @@ from model.embedder import Embedder
 
 
 def _kernel_map(x, components, seed):
+    """In float64: float32 Nystroem features differ between BLAS kernels (machines) far above their last bit."""
+    x = np.asarray(x, np.float64)
     scaler = StandardScaler().fit(x)
     z = scaler.transform(x)
     rng = np.random.default_rng(seed)
@@ -20,7 +22,7 @@ def _kernel_map(x, components, seed):
     sq = ((sample[:, None, :] - sample[None, :, :]) ** 2).sum(-1)
     gamma = 1.0 / np.median(sq[np.triu_indices(len(sample), 1)])
     nystroem = Nystroem(gamma=gamma, n_components=min(components, len(x)), random_state=seed).fit(z)
-    return lambda a: nystroem.transform(scaler.transform(a))
+    return lambda a: nystroem.transform(scaler.transform(np.asarray(a, np.float64)))
 
 
 def fit(train, val, n_classes, seed, dim: int, ridge: float, components: int):
