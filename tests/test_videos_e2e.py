@@ -12,7 +12,6 @@ import yaml
 
 from tests.project_copy import ONE_POINT_GRIDS, make_project
 
-
 SMALL = {
     "data": {"source": "videos", "visual_dim": 32},
     "sample": {"classes": 2, "clips_per_class": 8},
