@@ -43,8 +43,8 @@ def main():
     from extract.shards import clip_rows
     from extract.video_features import clip_vector
     from model.cca import fit_linear_cca
-    from model.networks import build_eics
-    from model.training import embed, fused_one_modality, stacked_heads
+    from model.eics.embedding import embed, fused_one_modality, stacked_heads
+    from model.eics.network import build_eics
 
     rng = np.random.default_rng(0)
     modality = inception_modality()

@@ -15,9 +15,10 @@ from dataclasses import replace  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from extract.synthetic import make_synthetic_features  # noqa: E402
-from model.networks import build_eics  # noqa: E402
-from model.training import seed_everything, train_eics  # noqa: E402
-from pipeline.config import train_config  # noqa: E402
+from model.eics.network import build_eics  # noqa: E402
+from model.eics.training import train_eics  # noqa: E402
+from model.training import seed_everything  # noqa: E402
+from pipeline.eics_settings import train_config  # noqa: E402
 from pipeline.params import load_params  # noqa: E402
 
 N_TRAIN, N_VAL, BATCH = 20234, 2248, 256  # VEGAS: 22,482 training clips, 10 % kept for validation

@@ -7,7 +7,7 @@ from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
 
 REGISTRY = {**RANDOM, **BASELINES, **ABLATIONS, **EICS_FAMILY}  # the tables' order
 METHODS = tuple(REGISTRY)
-EICS_VARIANTS = tuple(EICS_FAMILY) + tuple(ABLATIONS)  # trained by model/baselines/eics_variants.py
+EICS_VARIANTS = tuple(EICS_FAMILY) + tuple(ABLATIONS)  # trained by model/eics/variants.py
 CLOSED_FORM = tuple(n for n, m in REGISTRY.items() if m["kind"] == "closed_form")
 NEURAL = tuple(n for n, m in REGISTRY.items() if m["kind"] == "neural" and n not in EICS_VARIANTS)
 DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}
@@ -24,7 +24,7 @@ def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
     from importlib import import_module
 
     if name in EICS_VARIANTS:
-        return import_module("model.baselines.eics_variants").fit(name, train, val, n_classes, seed, **options)
+        return import_module("model.eics.variants").fit(name, train, val, n_classes, seed, **options)
     fit = import_module(f"model.baselines.{REGISTRY[name]['module']}").fit
     if name not in NEURAL:
         return fit(train, val, n_classes, seed, **options)

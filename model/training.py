@@ -1,5 +1,5 @@
-"""The one training loop (`fit_on_validation`), used by EICS (`train_eics`) and by every neural
-baseline (`model.baselines.loop.train_with_validation`), and batched inference.
+"""The one training loop (`fit_on_validation`), used by EICS (`model.eics.training.train_eics`)
+and by every neural baseline (`model.baselines.loop.train_with_validation`).
 
 The loop minimises a loss over shuffled mini-batches with one traced optimiser step. After
 every `validate_every` epochs it scores the validation split (mean MAP of both directions;
@@ -11,44 +11,14 @@ is not finite stops training with TrainingDiverged. Test data never enters this 
 from __future__ import annotations
 
 import time
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from evaluate.metrics import bidirectional_map
-from model.cca import LinearCCA, fit_linear_cca
-from model.losses import eics_loss
 from model.terms import OPTIMIZERS
-
-
-@dataclass
-class TrainConfig:
-    """Every field is set from params.yaml by `pipeline.config.train_config` (no defaults here:
-    params.yaml is the one source of truth)."""
-
-    epochs: int
-    patience: int
-    min_steps: int
-    batch_size: int
-    optimizer: str
-    learning_rate: float
-    momentum: float
-    weight_decay: float
-    alpha: float
-    beta: float
-    loss_form: str
-    loss_terms: tuple
-    constraint_pairs: tuple
-    corr_ridge: float
-    fusion_dim: int
-    fusion_ridge: float
-    fusion_heads: tuple
-    validate_every: int
-    seed: int
 
 
 def make_optimizer(name: str, learning_rate: float, momentum: float, weight_decay: float):
@@ -59,17 +29,6 @@ def make_optimizer(name: str, learning_rate: float, momentum: float, weight_deca
     if name == "adam":
         return keras.optimizers.Adam(learning_rate=learning_rate, weight_decay=decay)
     raise ValueError(f"unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}")
-
-
-@dataclass
-class TrainResult:
-    model: keras.Model
-    fusion: LinearCCA
-    best_epoch: int
-    best_val_map: dict
-    history: list = field(default_factory=list)
-    seconds: float = 0.0
-    epochs_run: int = 0
 
 
 class BestOnValidation:
@@ -103,70 +62,6 @@ class TrainingDiverged(RuntimeError):
 def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-
-
-_TRACED = weakref.WeakKeyDictionary()
-INFERENCE_BATCH = 4096  # rows per forward pass at inference: bounds memory, not results
-
-
-def inference(model: keras.Model, inputs):
-    """`model(inputs, training=False)`, traced into one graph for any batch size once per model.
-
-    Training loops score the validation split after every epoch; an eager Keras call costs
-    about 25 ms of Python per call there (half of an EICS fit on the bundled sample), the
-    traced graph a single function call. `inputs` is a float32 array or a dict of them.
-    """
-    traced = _TRACED.get(model)
-    if traced is None:
-        spec = tf.nest.map_structure(lambda x: tf.TensorSpec((None, *x.shape[1:]), tf.float32), inputs)
-        traced = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
-        _TRACED[model] = traced
-    return traced(inputs)
-
-
-def infer_in_batches(model: keras.Model, inputs):
-    """`model`'s outputs for `inputs` (an array, or a dict of arrays with the same rows), run
-    INFERENCE_BATCH rows at a time through the traced graph, as float64 NumPy arrays."""
-    rows = len(next(iter(inputs.values()))) if isinstance(inputs, dict) else len(inputs)
-    parts = []
-    for start in range(0, rows, INFERENCE_BATCH):
-        chunk = tf.nest.map_structure(lambda x: np.asarray(x[start:start + INFERENCE_BATCH], np.float32), inputs)
-        parts.append(tf.nest.map_structure(lambda t: t.numpy(), inference(model, chunk)))
-    return tf.nest.map_structure(lambda *xs: np.concatenate(xs).astype(np.float64), *parts)
-
-
-def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray) -> dict:
-    """All four head outputs of EICS for paired inputs."""
-    return infer_in_batches(model, {"audio": audio, "visual": visual})
-
-
-def stacked_heads(outputs: dict, heads) -> tuple[np.ndarray, np.ndarray]:
-    """Per modality, the concatenation of the chosen heads ("ex", "im")."""
-    audio = np.concatenate([outputs[f"{h}_audio"] for h in heads], axis=1)
-    visual = np.concatenate([outputs[f"{h}_visual"] for h in heads], axis=1)
-    return audio, visual
-
-
-def fit_fusion(outputs: dict, cfg: TrainConfig) -> LinearCCA:
-    audio, visual = stacked_heads(outputs, cfg.fusion_heads)
-    dim = min(cfg.fusion_dim, audio.shape[1], visual.shape[1])
-    return fit_linear_cca(audio, visual, dim, cfg.fusion_ridge)
-
-
-def fused_embeddings(model, fusion: LinearCCA, audio, visual, heads) -> tuple[np.ndarray, np.ndarray]:
-    a, v = stacked_heads(embed(model, audio, visual), heads)
-    return fusion.transform_x(a), fusion.transform_y(v)
-
-
-def fused_one_modality(model, fusion: LinearCCA, heads, modality: str, features: np.ndarray) -> np.ndarray:
-    """Fused embeddings of one modality's features alone (a search query). The towers of the
-    two modalities share nothing, so the other input is fed zeros and its outputs ignored."""
-    features = np.atleast_2d(np.asarray(features, np.float32))
-    dims = {t.name: t.shape[-1] for t in model.inputs}
-    other = "visual" if modality == "audio" else "audio"
-    inputs = {modality: features, other: np.zeros((len(features), dims[other]), np.float32)}
-    audio, visual = stacked_heads(embed(model, inputs["audio"], inputs["visual"]), heads)
-    return fusion.transform_x(audio) if modality == "audio" else fusion.transform_y(visual)
 
 
 @dataclass
@@ -235,24 +130,3 @@ def fit_on_validation(models, loss_fn, validate, train, n_classes: int, optimize
     for model, kept in zip(models, weights):
         model.set_weights(kept)
     return Fitted(best_scores, best_epoch, history, time.perf_counter() - started)
-
-
-def train_eics(model: keras.Model, train, val, n_classes: int, cfg: TrainConfig,
-               log_epoch: Callable[[int, dict], None] | None = None) -> TrainResult:
-    """Train EICS on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
-
-    def loss_fn(a, v, y):
-        return eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
-                         cfg.loss_terms, cfg.constraint_pairs, cfg.corr_ridge, cfg.loss_form)
-
-    def validate():
-        fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-        return bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
-
-    optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay)
-    fitted = fit_on_validation([model], loss_fn, validate, train, n_classes, optimizer, epochs=cfg.epochs,
-                               batch_size=cfg.batch_size, patience=cfg.patience, min_steps=cfg.min_steps,
-                               seed=cfg.seed, validate_every=cfg.validate_every, log_epoch=log_epoch)
-    fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-    return TrainResult(model, fusion, fitted.best_epoch, fitted.best_scores, fitted.history, fitted.seconds,
-                       epochs_run=len(fitted.history))

@@ -19,6 +19,7 @@ PACKAGES = ("pipeline", "extract", "model", "evaluate")
 DVC_YAML = ROOT / "dvc.yaml"
 CODE_LINE = re.compile(r"^(\s+)- ((?:%s)/[\w/]+\.py)\s*$" % "|".join(PACKAGES))
 BY_NAME_LINE = re.compile(r"^\s+- ((?:%s)/[\w/]+\.py)\s+#" % "|".join(PACKAGES))  # a module imported by name
+TEMPLATED_LINE = re.compile(r"^\s+- ((?:%s)/[\w/${}.]+\.py)\s*$" % "|".join(PACKAGES))  # e.g. ${item.module}
 
 
 def module_file(name: str) -> Path | None:
@@ -69,6 +70,21 @@ def stage_blocks(lines: list[str]):
     return zip(starts, starts[1:] + [len(lines)])
 
 
+def templated_modules(block: list[str]) -> list[str]:
+    """The files a foreach stage's templated dependency lines name, over every item of its
+    `foreach: ${GROUP}` (a group of model/registry.py, which dvc.yaml reads through `vars`)."""
+    group = next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
+    templates = [m.group(1) for m in map(TEMPLATED_LINE.match, block) if m and "${" in m.group(1)]
+    if group is None or not templates:
+        return []
+    from model import registry
+
+    items = getattr(registry, group)
+    paths = {re.sub(r"\$\{item\.(\w+)\}", lambda m, item=item: str(item[m.group(1)]), t).replace("${key}", key)
+             for t in templates for key, item in items.items()}
+    return sorted(p for p in paths if (ROOT / p).is_file())
+
+
 def generated(text: str) -> str:
     """dvc.yaml with each stage's plain `.py` deps replaced by the import closure of its entry
     and of the modules its commented `.py` lines name (modules the stage imports by name)."""
@@ -80,10 +96,11 @@ def generated(text: str) -> str:
         code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
         if command is None or not code:
             continue
-        by_name = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m]
+        by_name, per_item = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m], templated_modules(block)
         wanted = set(code_deps(command.group(1)))
-        for path in by_name:
+        for path in by_name + per_item:
             wanted |= set(code_deps(module_name(path)))
+        wanted -= set(per_item)  # each item's own modules come from its templated lines, not every item's
         indent = CODE_LINE.match(block[code[0]]).group(1)
         kept = [line for i, line in enumerate(block) if i not in code]
         new = kept[:code[0]] + [f"{indent}- {path}" for path in sorted(wanted - set(by_name))] + kept[code[0]:]

@@ -6,13 +6,13 @@ from pipeline.stage import StageError
 
 def fit_eics(params: dict, features, log_epoch=None):
     """EICS fitted on `features`' train split at `params`' model, train and fusion values, the
-    epoch chosen on its validation split (`model.training.TrainResult`). The `train` stage and
+    epoch chosen on its validation split (`model.eics.training.TrainResult`). The `train` stage and
     `pipeline.grid` both fit through here."""
-    from model.baselines.eics_variants import train_network
+    from model.eics.training import train_network
     from model.training import TrainingDiverged
-    from pipeline.config import method_options
+    from pipeline.eics_settings import eics_options
 
-    options = method_options("eics", params)
+    options = eics_options(params)
     try:
         return train_network(features.splits["train"], features.splits["val"], features.n_classes,
                              options["config"], options["network"], options["shared_trunk"], log_epoch)

@@ -146,7 +146,7 @@ def embed_file(path: Path, by: str, params: dict, index) -> np.ndarray:
     from extract.decode import DecodeError
     from extract.shards import clip_rows
     from extract.video_features import clip_vector
-    from model.training import fused_one_modality
+    from model.eics.embedding import fused_one_modality
 
     if index.source != "videos":
         raise StageError(f"the index holds {index.source} features ({index.dataset}), with no videos or backbone to "

@@ -10,14 +10,10 @@ from __future__ import annotations
 import itertools
 
 from model.methods import EICS_VARIANTS, NEURAL
+from pipeline.eics_settings import EICS_KEYS
 from pipeline.schema import section_keys
 
-# the `model` keys that shape EICS's network (the others are its loss, read through TrainConfig)
-NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")
 NEURAL_KEYS = tuple(k for k in section_keys("baselines") if k != "knobs")  # every neural baseline reads these
-# EICS's knobs: every train and model key (the trunk layout is the variant's, not a tuning knob), fusion_<key>
-EICS_KEYS = (set(section_keys("train")) | set(section_keys("model")) - {"shared_trunk"}
-             | {f"fusion_{k}" for k in section_keys("fusion")})
 
 
 def known_knobs(name: str, params: dict) -> set:

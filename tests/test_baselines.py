@@ -85,10 +85,10 @@ def test_reference_losses_train_the_implicit_space_and_alpha_matters(data):
 
 def test_model_shared_trunk_reaches_the_eics_method_stage(data, monkeypatch):
     """model.shared_trunk changes the network eics@eics fits (as it does for `train`)."""
-    from model.baselines import eics_variants
+    from model.eics import training
 
-    built, real = [], eics_variants.build_for
-    monkeypatch.setattr(eics_variants, "build_for", lambda *args: built.append(real(*args)) or built[-1])
+    built, real = [], training.build_for
+    monkeypatch.setattr(training, "build_for", lambda *args: built.append(real(*args)) or built[-1])
     for shared in (False, True):
         params = {**PARAMS, "model": {**PARAMS["model"], "shared_trunk": shared}}
         fit_method("eics", data.splits["train"], data.splits["val"], N_CLASSES, 0,

@@ -102,8 +102,8 @@ def test_retraining_writes_the_same_model_file(tmp_path, monkeypatch):
 
 
 def test_alpha_zero_takes_the_label_loss_out_of_the_gradient():
+    from model.eics.network import build_eics
     from model.losses import eics_loss
-    from model.networks import build_eics
 
     tf.random.set_seed(0)
     model = build_eics(16, 24, 3, [16], [16], explicit_dim=3, activation="relu", dropout=0.0)

@@ -36,8 +36,8 @@ def test_stage_deps_cover_its_imports(name, cmd, deps):
     entry, *args = cmd.split()[2:]  # python -m pipeline.<stage> [arg]
     needed = {str(p.relative_to(ROOT)) for p in project_closure(entry)}
     for method in (a for a in args if a in REGISTRY):  # fit_method imports the method's module by name
-        module = "eics_variants" if method in EICS_VARIANTS else REGISTRY[method]["module"]
-        needed |= {str(p.relative_to(ROOT)) for p in project_closure(f"model.baselines.{module}")}
+        module = "model.eics.variants" if method in EICS_VARIANTS else f"model.baselines.{REGISTRY[method]['module']}"
+        needed |= {str(p.relative_to(ROOT)) for p in project_closure(module)}
     missing = sorted(needed - deps)
     assert not missing, f"stage {name} imports {missing} but does not list them in dvc.yaml deps"
 

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from extract.feature_store import Split
+from model.eics.network import build_eics
 from model.input_scaling import fit_input_scaler
 from model.methods import fit_method
-from model.networks import build_eics
 from pipeline.config import method_options
 from pipeline.params import load_params
 from tests.synthetic_data import synthetic_features

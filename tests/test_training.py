@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from evaluate.metrics import bidirectional_map
-from model.networks import build_eics
-from model.training import fused_embeddings, seed_everything, train_eics
-from pipeline.config import train_config
+from model.eics.embedding import fused_embeddings
+from model.eics.network import build_eics
+from model.eics.training import train_eics
+from model.training import seed_everything
+from pipeline.eics_settings import train_config
 from pipeline.params import load_params
 from tests.synthetic_data import synthetic_features
 
@@ -88,7 +90,8 @@ def test_early_stopping_waits_for_min_steps(data):
 
 
 def test_traced_inference_matches_the_eager_call_and_traces_once_for_any_batch_size():
-    from model.training import _TRACED, embed
+    from model.eics.embedding import embed
+    from model.inference import _TRACED
 
     seed_everything(0)
     model = build_eics(16, 32, N_CLASSES, [32], [48], explicit_dim=4, activation="relu", dropout=0.0)

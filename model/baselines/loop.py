@@ -12,7 +12,8 @@ from keras import layers
 
 from evaluate.metrics import bidirectional_map
 from model.embedder import Embedder
-from model.training import fit_on_validation, infer_in_batches, make_optimizer
+from model.inference import infer_in_batches
+from model.training import fit_on_validation, make_optimizer
 
 
 @dataclass

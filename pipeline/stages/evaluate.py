@@ -21,8 +21,8 @@ def main() -> None:
     from extract.atomic_files import write_csv, write_text
     from extract.feature_store import read_features
     from model.cca import LinearCCA
+    from model.eics.embedding import fused_embeddings
     from model.methods import fit_method
-    from model.training import fused_embeddings
     from pipeline.config import method_options
 
     features = read_features(paths.FEATURES, *feature_dims(params))

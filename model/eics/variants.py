@@ -1,4 +1,4 @@
-"""EICS and its ablations (paper Table 4 and section 5.2.2), all trained by `model.training`.
+"""EICS and its ablations (paper Table 4 and section 5.2.2), each trained by `model.eics.training`.
 
     eics            all three loss terms, fusion of both heads
     eics_literal    the same with the losses exactly as the paper prints them (model.loss_form)
@@ -16,10 +16,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from model.eics.config import TrainConfig
+from model.eics.embedding import embed, stacked_heads
+from model.eics.training import train_network
 from model.embedder import Embedder
-from model.input_scaling import fit_input_scaler
-from model.networks import build_eics
-from model.training import TrainConfig, embed, seed_everything, stacked_heads, train_eics
 
 VARIANTS = {  # name: (TrainConfig fields it overrides, whether it shares one trunk per modality regardless)
     "eics": ({}, False),
@@ -30,23 +30,6 @@ VARIANTS = {  # name: (TrainConfig fields it overrides, whether it shares one tr
     "eics_no_cons": ({"loss_terms": ("corr", "dis")}, False),
     "eics_no_im_im": ({"constraint_pairs": ("ex_im_audio", "ex_im_visual")}, False),
 }
-
-
-def build_for(train, n_classes: int, network: dict, shared_trunk: bool):
-    """An untrained EICS network for `train`'s feature sizes; `network` holds params.yaml's
-    model.audio_hidden, visual_hidden, explicit_dim, activation, dropout and input_scaling."""
-    network = dict(network)
-    scaler = fit_input_scaler(train, network.pop("input_scaling"))
-    return build_eics(train.audio.shape[1], train.visual.shape[1], n_classes, shared_trunk=shared_trunk,
-                      scaler=scaler, **network)
-
-
-def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, shared_trunk: bool, log_epoch=None):
-    """Seed, build and train one EICS network (`model.training.TrainResult`): every EICS fit does
-    this, the `train` stage's and the grid's (pipeline/eics_fit.py) and each variant's here."""
-    seed_everything(cfg.seed)
-    model = build_for(train, n_classes, network, shared_trunk)
-    return train_eics(model, train, val, n_classes, cfg, log_epoch)
 
 
 def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict, shared_trunk: bool):

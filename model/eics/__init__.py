@@ -1,0 +1,1 @@
+"""EICS, the paper's method: config, network, training, embedding and its variants (ablations)."""

@@ -1,0 +1,38 @@
+"""Batched inference through a traced graph, for any Keras model (EICS's heads, the baselines'
+projectors): bounded memory, one graph per model, float64 results."""
+from __future__ import annotations
+
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+_TRACED = weakref.WeakKeyDictionary()
+INFERENCE_BATCH = 4096  # rows per forward pass at inference: bounds memory, not results
+
+
+def inference(model: keras.Model, inputs):
+    """`model(inputs, training=False)`, traced into one graph for any batch size once per model.
+
+    Training loops score the validation split after every epoch; an eager Keras call costs
+    about 25 ms of Python per call there (half of an EICS fit on the bundled sample), the
+    traced graph a single function call. `inputs` is a float32 array or a dict of them.
+    """
+    traced = _TRACED.get(model)
+    if traced is None:
+        spec = tf.nest.map_structure(lambda x: tf.TensorSpec((None, *x.shape[1:]), tf.float32), inputs)
+        traced = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
+        _TRACED[model] = traced
+    return traced(inputs)
+
+
+def infer_in_batches(model: keras.Model, inputs):
+    """`model`'s outputs for `inputs` (an array, or a dict of arrays with the same rows), run
+    INFERENCE_BATCH rows at a time through the traced graph, as float64 NumPy arrays."""
+    rows = len(next(iter(inputs.values()))) if isinstance(inputs, dict) else len(inputs)
+    parts = []
+    for start in range(0, rows, INFERENCE_BATCH):
+        chunk = tf.nest.map_structure(lambda x: np.asarray(x[start:start + INFERENCE_BATCH], np.float32), inputs)
+        parts.append(tf.nest.map_structure(lambda t: t.numpy(), inference(model, chunk)))
+    return tf.nest.map_structure(lambda *xs: np.concatenate(xs).astype(np.float64), *parts)
