@@ -42,9 +42,9 @@ def main():
     from extract.decode import decode_frames_1fps
     from extract.shards import clip_rows
     from extract.video_features import clip_vector
-    from model.cca import fit_linear_cca
     from model.eics.embedding import embed, fused_one_modality, stacked_heads
     from model.eics.network import build_eics
+    from model.linear_cca import fit_linear_cca
 
     rng = np.random.default_rng(0)
     modality = inception_modality()

@@ -271,16 +271,6 @@ def retrieval_scores(
     return _scores(KEY_SCALE, scaled_similarities, len(queries), query_labels, gallery_labels, scopes)
 
 
-def distance_scores(distances, query_labels, gallery_labels, scopes) -> RetrievalScores:
-    """The same scores from a precomputed (queries x gallery) float64 distance matrix."""
-    distances = np.asarray(distances, dtype=np.float64)
-    query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
-    if distances.shape != (len(query_labels), len(gallery_labels)) or not np.isfinite(distances).all():
-        raise ValueError("distances must be a finite (queries x gallery) matrix matching the labels")
-    return _scores(0.0, lambda rows, out: np.multiply(distances[rows], -KEY_SCALE, out=out),  # 0 - (-2^29 d) = 2^29 d
-                   len(query_labels), query_labels, gallery_labels, scopes)
-
-
 def _scores(base, values_of, n_queries, query_labels, gallery_labels, scopes) -> RetrievalScores:
     """Queries are scored in chunks of one class each (one relevance vector per chunk); the
     scaled distances of query rows are `base - values_of(rows, out)`."""

@@ -19,8 +19,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-MODALITIES = ("audio", "visual")
-
 
 class RetrievalIndexError(ValueError):
     """An index that cannot answer a query; the message says why."""

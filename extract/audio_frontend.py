@@ -12,13 +12,24 @@ import librosa
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from extract.constants import SAMPLE_RATE
+from extract.constants import (
+    EXAMPLE_CONTEXT,
+    EXAMPLE_FRAMES,
+    EXAMPLE_SAMPLES,
+    EXAMPLE_SECONDS,
+    LOG_OFFSET,
+    MEL_MAX_HZ,
+    MEL_MIN_HZ,
+    N_MELS,
+    SAMPLE_RATE,
+    STFT_HOP,
+    STFT_WINDOW,
+)
 
 PRESETS = {
-    "vggish": {"n_fft": 512, "win_length": 400, "hop_length": 160},
-    "paper": {"n_fft": 2048, "win_length": 2048, "hop_length": 512},
+    "vggish": {"n_fft": 512, "win_length": STFT_WINDOW, "hop_length": STFT_HOP},
+    "paper": {"n_fft": 2048, "win_length": 2048, "hop_length": 512},  # the paper's librosa setting
 }
-N_MELS, FMIN, FMAX, LOG_OFFSET, EXAMPLE_FRAMES = 64, 125.0, 7500.0, 0.01, 96
 
 
 def log_mel(waveform: np.ndarray, sample_rate: int, preset: str) -> np.ndarray:
@@ -26,7 +37,8 @@ def log_mel(waveform: np.ndarray, sample_rate: int, preset: str) -> np.ndarray:
     p = PRESETS[preset]
     spectrum = np.abs(librosa.stft(np.asarray(waveform, np.float64), n_fft=p["n_fft"], hop_length=p["hop_length"],
                                    win_length=p["win_length"], window="hann", center=False))
-    mel_basis = librosa.filters.mel(sr=sample_rate, n_fft=p["n_fft"], n_mels=N_MELS, fmin=FMIN, fmax=FMAX, htk=True,
+    mel_basis = librosa.filters.mel(sr=sample_rate, n_fft=p["n_fft"], n_mels=N_MELS, fmin=MEL_MIN_HZ, fmax=MEL_MAX_HZ,
+                                     htk=True,
                                      dtype=np.float64)
     return np.log(mel_basis @ spectrum + LOG_OFFSET).T.astype(np.float32)
 
@@ -44,14 +56,10 @@ def examples(waveform: np.ndarray, preset: str, sample_rate: int = SAMPLE_RATE) 
     return starts, frames[: n * EXAMPLE_FRAMES].reshape(n, EXAMPLE_FRAMES, N_MELS)
 
 
-VGGISH_EXAMPLE = 15360  # samples in 0.96 s at 16 kHz
-VGGISH_CONTEXT = 240    # window 400 - hop 160: what the last example's final STFT frame reads past it
-
-
 def vggish_input(waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start seconds, the clip's waveform cut or zero-padded to n x 15360 + 240 samples); see extract.backbones."""
-    n = len(waveform) // VGGISH_EXAMPLE
-    padded = np.zeros(n * VGGISH_EXAMPLE + VGGISH_CONTEXT, np.float32) if n else np.zeros(0, np.float32)
+    n = len(waveform) // EXAMPLE_SAMPLES
+    padded = np.zeros(n * EXAMPLE_SAMPLES + EXAMPLE_CONTEXT, np.float32) if n else np.zeros(0, np.float32)
     take = min(len(waveform), len(padded))
     padded[:take] = waveform[:take]
-    return np.arange(n) * 0.96, padded
+    return np.arange(n) * EXAMPLE_SECONDS, padded

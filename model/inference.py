@@ -15,9 +15,9 @@ INFERENCE_BATCH = 4096  # rows per forward pass at inference: bounds memory, not
 def inference(model: keras.Model, inputs):
     """`model(inputs, training=False)`, traced into one graph for any batch size once per model.
 
-    Training loops score the validation split after every epoch; an eager Keras call costs
-    about 25 ms of Python per call there (half of an EICS fit on the bundled sample), the
-    traced graph a single function call. `inputs` is a float32 array or a dict of them.
+    Training loops score the validation split after every epoch; an eager Keras call runs
+    each layer from Python (on the bundled sample, a large share of an EICS fit), the traced
+    graph is a single function call. `inputs` is a float32 array or a dict of them.
     """
     traced = _TRACED.get(model)
     if traced is None:

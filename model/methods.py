@@ -15,6 +15,9 @@ DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}
 
 TABLE2 = tuple(n for n, m in REGISTRY.items() if 2 in m["tables"])  # compared methods
 TABLE4 = tuple(n for n, m in REGISTRY.items() if 4 in m["tables"])  # ablations
+TABLE3 = TABLE2 + tuple(n for n in TABLE4 if n not in TABLE2)  # training time: every method of both tables
+CLAIMS = tuple((m["claim"], n) for n, m in ABLATIONS.items())  # (the paper's claim, the variant EICS should beat)
+UNSUPERVISED = tuple(n for n, m in BASELINES.items() if not m["supervised"])
 
 
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options):

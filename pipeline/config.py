@@ -1,14 +1,14 @@
 """params.yaml's baseline and tuning sections turned into what the model code takes:
 `method_options` (a compared method's options at a tuning point; which knobs exist:
-pipeline/tuning_grid.py; EICS's own: pipeline/eics_settings.py). Types and bounds were checked once at
+pipeline/method_knobs.py; EICS's own: pipeline/eics_settings.py). Types and bounds were checked once at
 load (pipeline/schema.py); `check_methods` adds what needs the method registry: the names in
 tuning.grids and baselines.knobs, each grid's knobs and the equal budget of every grid."""
 from __future__ import annotations
 
 from model.methods import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL
 from pipeline.eics_settings import eics_options
+from pipeline.method_knobs import NEURAL_KEYS, grid_points, known_knobs
 from pipeline.params import ParamsError
-from pipeline.tuning_grid import NEURAL_KEYS, grid_points, known_knobs
 
 
 def check_methods(params: dict) -> None:

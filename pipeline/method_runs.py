@@ -14,8 +14,8 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
     """(whose tuning the method runs at, that tuning summary, the seconds of each point it tuned);
     tunes `name` when it has a grid. Sees the train and validation splits only."""
     from extract.atomic_files import write_text
+    from pipeline.method_knobs import tuned_as
     from pipeline.tune import read_tuning, tune
-    from pipeline.tuning_grid import tuned_as
 
     tuned = tuned_as(name, params)
     if tuned is None or tuned == name:

@@ -1,7 +1,7 @@
 """The report stage's paper-shaped Markdown tables: our mean ± std over seeds beside the paper's numbers."""
 from __future__ import annotations
 
-from model.methods import DISPLAY
+from model.methods import CLAIMS, DISPLAY, UNSUPERVISED
 
 DIRECTIONS = ("audio_to_visual", "visual_to_audio", "average")
 
@@ -71,17 +71,6 @@ def map_table(
         theirs = [f"{x:.3f}" for x in paper[m][dataset]] if m in paper else ["–"] * 3
         lines.append(f"| {DISPLAY.get(m, m)} | " + " | ".join(ours + theirs) + " |")
     return "\n".join(lines) + "\n"
-
-
-# The paper's claims about EICS's parts (section 5.2 and Table 4), as (text, the variant EICS should beat).
-CLAIMS = (
-    ("Explicit-space (correlation loss only) is below EICS", "explicit_only"),
-    ("Implicit-space (label loss only) is below EICS", "implicit_only"),
-    ("Ex-Im-share (one trunk per modality for both spaces) is below EICS", "ex_im_share"),
-    ("L_cons contributes: EICS without L_cons is below EICS", "eics_no_cons"),
-    ("The implicit audio-visual term of L_cons contributes: EICS without it is below EICS", "eics_no_im_im"),
-)
-UNSUPERVISED = ("cca", "kcca", "ugach", "ucal")
 
 
 def verdict(test) -> str:

@@ -127,8 +127,8 @@ def _loaded(by: str, params_text: str):
     import keras
     import yaml
 
-    from model.cca import LinearCCA
-    from pipeline.backbone import modality
+    from model.linear_cca import LinearCCA
+    from pipeline.backbone_choice import modality
 
     params = yaml.safe_load(params_text)
     pca = None

@@ -62,8 +62,9 @@ def exit_now() -> None:
     """End a stage that succeeded without the interpreter's teardown.
 
     Every output is already written (atomically) and closed when main() returns; tearing
-    down TensorFlow's modules then costs about 2 s per stage process, some 30 stages per
-    `dvc repro`. A process that started Ray exits normally, so Ray stops what it started.
+    down TensorFlow's modules then costs seconds per stage process, in every stage of a
+    `dvc repro` (docs/findings.md, "What a pipeline run costs"). A process that started Ray
+    exits normally, so Ray stops what it started.
     """
     if "ray" in sys.modules:
         return

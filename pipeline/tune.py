@@ -38,7 +38,7 @@ def tune(name: str, params: dict, train, val, n_classes: int) -> tuple[dict, lis
     from evaluate.metrics import bidirectional_map
     from model.methods import fit_method
     from pipeline.config import method_options
-    from pipeline.tuning_grid import grid_points
+    from pipeline.method_knobs import grid_points
 
     grids = params["tuning"]["grids"]
     seed = params["report"]["seeds"][0]

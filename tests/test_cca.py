@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from model.cca import LinearCCA, fit_linear_cca
+from model.linear_cca import LinearCCA, fit_linear_cca
 
 
 def paired(n=3000, seed=0):

@@ -17,6 +17,7 @@ from extract.backbones import (
     standin_audio,
     standin_visual,
 )
+from extract.constants import MEL_MAX_HZ, MEL_MIN_HZ, N_MELS
 from extract.decode import decode_audio, decode_frames_1fps
 from extract.manifest import build_manifest, read_manifest, write_manifest
 from extract.pca import PCAError, fit_pca
@@ -53,7 +54,7 @@ def test_pure_tone_lands_in_the_expected_mel_band():
         import librosa
 
         centres = librosa.mel_frequencies(
-            audio_frontend.N_MELS + 2, fmin=audio_frontend.FMIN, fmax=audio_frontend.FMAX, htk=True
+            N_MELS + 2, fmin=MEL_MIN_HZ, fmax=MEL_MAX_HZ, htk=True
         )[1:-1]
         assert abs(int(mel.mean(axis=0).argmax()) - int(np.abs(centres - freq).argmin())) <= 1
 
@@ -182,7 +183,7 @@ def test_inception_h5_loads_and_resolves_through_the_real_path(tmp_path):
 
 
 def test_standin_only_for_the_bundled_sample():
-    from pipeline.backbone import use_standin
+    from pipeline.backbone_choice import use_standin
     from pipeline.stage import StageError
 
     def params(backbone, videos):
@@ -360,7 +361,7 @@ def test_visual_stage_takes_clips_of_mixed_resolutions_and_orientations(tmp_path
 
     from extract.sample import write_mp4
     from extract.shards import extract, read_shards
-    from pipeline.backbone import modality
+    from pipeline.backbone_choice import modality
 
     sizes = [(96, 128), (240, 320), (360, 640), (320, 180)]  # (height, width); the last one is portrait
     rng = np.random.default_rng(0)
@@ -388,7 +389,7 @@ def test_decode_side_never_imports_tensorflow():
     import sys
 
     code = ("import sys\n"
-            "from pipeline.backbone import modality\n"
+            "from pipeline.backbone_choice import modality\n"
             "from pipeline.params import load_params\n"
             "import extract.ray_engine\n"
             "params = load_params()\n"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from model.cca import fit_linear_cca
+from model.linear_cca import fit_linear_cca
 from model.losses import constraint_loss, discriminative_loss, eics_loss, orthogonality, total_correlation
 from model.terms import CONSTRAINT_PAIRS
 

@@ -3,9 +3,17 @@ import math
 import numpy as np
 import pytest
 
-from evaluate.metrics import bidirectional_map, distance_scores, mean_average_precision, retrieval_scores
+from evaluate.metrics import KEY_SCALE, _scores, bidirectional_map, mean_average_precision, retrieval_scores
 from tests.reference import brute_force_ap, loop_scores, plain_ap, tie_aware_ap
 
+
+def distance_scores(distances, query_labels, gallery_labels, scopes):
+    """The metric's scores from a precomputed (queries x gallery) distance matrix: the ranking
+    core of evaluate.metrics fed chosen distances (exact ties placed by hand)."""
+    distances = np.asarray(distances, dtype=np.float64)
+    query_labels, gallery_labels = np.asarray(query_labels).ravel(), np.asarray(gallery_labels).ravel()
+    return _scores(0.0, lambda rows, out: np.multiply(distances[rows], -KEY_SCALE, out=out),  # 0 - (-2^29 d) = 2^29 d
+                   len(query_labels), query_labels, gallery_labels, scopes)
 
 def test_hand_worked_example():
     # distances from q=(1,0): g0=(0,1) -> 1, g1=(1,0.1) -> ~0.005, g2=(1,0) -> 0, g3=(-1,0) -> 2

@@ -141,9 +141,9 @@ def test_committed_retrieval_page_resolves():
 
 
 def test_one_modality_embedding_equals_the_paired_one():
-    from model.cca import fit_linear_cca
     from model.eics.embedding import embed, fused_embeddings, fused_one_modality, stacked_heads
     from model.eics.network import build_eics
+    from model.linear_cca import fit_linear_cca
 
     rng = np.random.default_rng(0)
     audio, visual = rng.normal(size=(40, 6)).astype(np.float32), rng.normal(size=(40, 5)).astype(np.float32)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from evaluate.metrics import bidirectional_map
-from model.cca import fit_linear_cca
+from model.linear_cca import fit_linear_cca
 from tests.synthetic_data import synthetic_features
 
 

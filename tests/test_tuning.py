@@ -8,8 +8,8 @@ import pytest
 
 from extract.feature_store import write_features
 from pipeline.config import check_methods, method_options
+from pipeline.method_knobs import grid_points, tuned_as
 from pipeline.params import ParamsError, load_params
-from pipeline.tuning_grid import grid_points, tuned_as
 from tests.synthetic_data import synthetic_features
 
 ROOT = Path(__file__).resolve().parents[1]

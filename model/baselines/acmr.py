@@ -17,20 +17,19 @@ from model.baselines.loop import (
     cross_modal_triplet,
     l2_rows,
     mlp,
+    modality_discriminator,
     modality_loss,
     predict,
+    seeded_towers,
     train_with_validation,
 )
 from model.embedder import Embedder
-from model.training import seed_everything
 
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
+    f, g = seeded_towers(train, seed, options)
     classifier = mlp(options.dim, (), n_classes, "label_classifier", options.activation)
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
+    discriminator = modality_discriminator(options)
     cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True)
 
     def loss_fn(a, v, y):

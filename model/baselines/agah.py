@@ -13,15 +13,15 @@ import tensorflow as tf
 
 from model.baselines.loop import (
     NeuralOptions,
-    mlp,
+    modality_discriminator,
     modality_loss,
     predict,
     quantisation_loss,
+    seeded_towers,
     sign_codes,
     train_with_validation,
 )
 from model.embedder import Embedder
-from model.training import seed_everything
 
 
 def _similarity_likelihood(relaxed, binary, same, bits):
@@ -31,10 +31,8 @@ def _similarity_likelihood(relaxed, binary, same, bits):
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float):
     """gamma weighs the adversary, quantise the quantisation loss (params baselines.knobs.agah)."""
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation, out_activation="tanh")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation, out_activation="tanh")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
+    f, g = seeded_towers(train, seed, options, out_activation="tanh")
+    discriminator = modality_discriminator(options)
 
     def loss_fn(a, v, y):
         ha, hv = f(a, training=True), g(v, training=True)

@@ -13,8 +13,8 @@ Then CCA with a ridge as usual.
 import numpy as np
 from scipy import linalg
 
-from model.cca import LinearCCA, inverse_sqrt
 from model.embedder import Embedder
+from model.linear_cca import LinearCCA, inverse_sqrt
 
 
 def fit(train, val, n_classes, seed, dim: int, ridge: float):

@@ -1,6 +1,6 @@
 """CCA (Hotelling 1936): closed-form linear CCA with a ridge on the raw features."""
-from model.cca import fit_linear_cca
 from model.embedder import Embedder
+from model.linear_cca import fit_linear_cca
 
 
 def fit(train, val, n_classes, seed, dim: int, ridge: float):

@@ -7,11 +7,10 @@ audio-visual pair of clips that share a label inside the batch, not only over tr
 """
 import tensorflow as tf
 
-from model.baselines.loop import NeuralOptions, mlp, predict, train_with_validation
-from model.cca import fit_linear_cca
+from model.baselines.loop import NeuralOptions, predict, seeded_towers, train_with_validation
 from model.embedder import Embedder
+from model.linear_cca import fit_linear_cca
 from model.losses import total_correlation
-from model.training import seed_everything
 
 
 def within_class_pairs(onehot):
@@ -23,9 +22,7 @@ def within_class_pairs(onehot):
 def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, corr_ridge: float, cluster: bool = False):
     """ridge: of the linear CCA fitted on the trained projections; corr_ridge: of the covariances in
     the correlation objective (params baselines.knobs.dcca)."""
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
+    f, g = seeded_towers(train, seed, options)
 
     def loss_fn(a, v, y):
         ha, hv = f(a, training=True), g(v, training=True)

@@ -13,9 +13,8 @@ Loss, in the form of the authors' released code (per-clip norms):
 import tensorflow as tf
 from keras import layers
 
-from model.baselines.loop import NeuralOptions, l2_rows, mlp, predict, train_with_validation
+from model.baselines.loop import NeuralOptions, l2_rows, predict, seeded_towers, train_with_validation
 from model.embedder import Embedder
-from model.training import seed_everything
 
 
 def _pair_likelihood(x1, x2, same):
@@ -25,9 +24,7 @@ def _pair_likelihood(x1, x2, same):
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, alpha: float, beta: float):
     """alpha weighs J_common, beta J_invar (params baselines.knobs.dscmr; the authors' defaults 0.001, 0.1)."""
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
+    f, g = seeded_towers(train, seed, options)
     classifier = layers.Dense(n_classes, use_bias=False, name="shared_classifier")
     classifier.build((None, options.dim))
 

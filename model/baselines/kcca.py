@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.kernel_approximation import Nystroem
 from sklearn.preprocessing import StandardScaler
 
-from model.cca import fit_linear_cca
 from model.embedder import Embedder
+from model.linear_cca import fit_linear_cca
 
 
 def _kernel_map(x, components, seed):

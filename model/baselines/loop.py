@@ -13,7 +13,7 @@ from keras import layers
 from evaluate.metrics import bidirectional_map
 from model.embedder import Embedder
 from model.inference import infer_in_batches
-from model.training import fit_on_validation, make_optimizer
+from model.training import fit_on_validation, make_optimizer, seed_everything
 
 
 @dataclass
@@ -42,6 +42,21 @@ def mlp(input_dim, widths, out_dim, name, activation: str, out_activation=None) 
         + [layers.Dense(out_dim, activation=out_activation, name=f"{name}_out")],
         name=name,
     )
+
+
+def seeded_towers(train, seed: int, options: NeuralOptions, out_activation=None):
+    """(f, g): the audio and the visual projector of a two-tower baseline, hidden widths and
+    activation from `options`, `options.dim` outputs, built right after seeding (so every
+    later layer's initial weights follow from the seed too)."""
+    seed_everything(seed)
+    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation, out_activation)
+    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation, out_activation)
+    return f, g
+
+
+def modality_discriminator(options: NeuralOptions) -> keras.Sequential:
+    """The adversary of ACMR, UCAL, UGACH and AGAH: tells audio from visual embeddings."""
+    return mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
 
 
 @tf.custom_gradient

@@ -13,20 +13,18 @@ from model.baselines.loop import (
     NeuralOptions,
     cross_modal_triplet,
     l2_rows,
-    mlp,
+    modality_discriminator,
     modality_loss,
     predict,
+    seeded_towers,
     train_with_validation,
 )
 from model.embedder import Embedder
-from model.training import seed_everything
 
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation)
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation)
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
+    f, g = seeded_towers(train, seed, options)
+    discriminator = modality_discriminator(options)
 
     def loss_fn(a, v, y):
         del y  # unsupervised

@@ -17,15 +17,15 @@ from model.baselines.loop import (
     NeuralOptions,
     cross_modal_triplet,
     l2_rows,
-    mlp,
+    modality_discriminator,
     modality_loss,
     predict,
     quantisation_loss,
+    seeded_towers,
     sign_codes,
     train_with_validation,
 )
 from model.embedder import Embedder
-from model.training import seed_everything
 
 
 def knn_graph(x, k):
@@ -39,10 +39,8 @@ def knn_graph(x, k):
 
 def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, quantise: float, neighbours: int):
     """gamma weighs the adversary, quantise the quantisation loss, neighbours sizes the k-NN graph."""
-    seed_everything(seed)
-    f = mlp(train.audio.shape[1], options.hidden, options.dim, "audio", options.activation, out_activation="tanh")
-    g = mlp(train.visual.shape[1], options.hidden, options.dim, "visual", options.activation, out_activation="tanh")
-    discriminator = mlp(options.dim, (options.dim * 2,), 1, "modality_classifier", options.activation)
+    f, g = seeded_towers(train, seed, options, out_activation="tanh")
+    discriminator = modality_discriminator(options)
 
     def loss_fn(a, v, y):
         del y  # unsupervised

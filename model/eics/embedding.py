@@ -7,9 +7,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from model.cca import LinearCCA, fit_linear_cca
 from model.eics.config import TrainConfig
 from model.inference import infer_in_batches
+from model.linear_cca import LinearCCA, fit_linear_cca
 
 
 def embed(model: keras.Model, audio: np.ndarray, visual: np.ndarray) -> dict:

@@ -9,11 +9,11 @@ from typing import Callable
 import keras
 
 from evaluate.metrics import bidirectional_map
-from model.cca import LinearCCA
 from model.eics.config import TrainConfig
 from model.eics.embedding import embed, fit_fusion, fused_embeddings
 from model.eics.network import build_eics
 from model.input_scaling import fit_input_scaler
+from model.linear_cca import LinearCCA
 from model.losses import eics_loss
 from model.training import fit_on_validation, make_optimizer, seed_everything
 

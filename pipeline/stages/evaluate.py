@@ -20,8 +20,8 @@ def main() -> None:
     from evaluate.scores import score_test
     from extract.atomic_files import write_csv, write_text
     from extract.feature_store import read_features
-    from model.cca import LinearCCA
     from model.eics.embedding import fused_embeddings
+    from model.linear_cca import LinearCCA
     from model.methods import fit_method
     from pipeline.config import method_options
 

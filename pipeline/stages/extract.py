@@ -24,7 +24,7 @@ def progress_printer():
 def main(args) -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
-    from pipeline.backbone import modality
+    from pipeline.backbone_choice import modality
 
     name = args.modality
     params = load_params()
@@ -43,7 +43,7 @@ def main(args) -> None:
         from functools import partial
 
         from extract.ray_engine import RayCapacityError, RaySettings, extract_with_ray
-        from pipeline.backbone import require_weights
+        from pipeline.backbone_choice import require_weights
 
         require_weights(name, params)
         r = x["ray"]

@@ -48,8 +48,8 @@ def main() -> None:
 
     from evaluate.retrieval_index import RetrievalIndex, files_fingerprint, write_index
     from extract.feature_store import read_features
-    from model.cca import LinearCCA
     from model.eics.embedding import fused_embeddings
+    from model.linear_cca import LinearCCA
 
     features = read_features(paths.FEATURES, *feature_dims(params))
     model = keras.saving.load_model(paths.MODEL)

@@ -8,7 +8,7 @@ Phase 1 opens only the train and validation splits: a method with a grid (params
 results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
 results/tuning/eics.json, written by eics@eics); Random has no knobs. Phase 2 opens the
 test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
-the TensorFlow import (about 8 s here) is paid once.
+the TensorFlow import is paid once.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.backbone import use_standin
+from pipeline.backbone_choice import use_standin
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
