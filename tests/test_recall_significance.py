@@ -130,3 +130,25 @@ def test_per_clip_ap_keeps_seeds_and_averages_directions():
     a2v = [[1.0, 0.0], [0.5, 0.0]]  # two seeds x two clips
     v2a = [[0.0, 1.0], [0.5, 1.0]]
     np.testing.assert_allclose(per_clip_ap(a2v, v2a), [[0.5, 0.5], [0.5, 0.5]])
+
+
+def test_pair_ranks_match_a_sort_and_ties_by_hand():
+    from evaluate.pair_retrieval import median_rank, pair_ranks, pair_recall
+
+    rng = np.random.default_rng(6)
+    a, v = rng.normal(size=(40, 5)), rng.normal(size=(40, 5))
+    closer, tied = pair_ranks(a, v)
+    cos = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (v / np.linalg.norm(v, axis=1, keepdims=True)).T
+    by_sort = np.array([1 + int(np.argwhere(np.argsort(-row, kind="stable") == i)[0, 0]) for i, row in enumerate(cos)])
+    np.testing.assert_array_equal(closer + 1, by_sort)  # no ties in random data
+    assert set(tied) == {1}
+    assert pair_recall(closer, tied, [1, 5])[5] == pytest.approx(np.mean(by_sort <= 5))
+    assert median_rank(closer, tied) == pytest.approx(np.median(by_sort))
+    # by hand: query 0's pair ties with one other item, both ahead of the third; query 1's pair is third of three
+    q = np.array([[1.0, 0.0], [0.0, 1.0]])
+    g = np.array([[1.0, 1.0], [-1.0, 0.0], [1.0, 1.0]])
+    closer, tied = pair_ranks(np.vstack([q, [[1.0, 0.0]]]), g)  # three paired rows
+    assert list(closer[:2]) == [0, 2] and list(tied[:2]) == [2, 1]
+    r1 = pair_recall(closer[:2], tied[:2], [1, 2])
+    assert r1[1] == pytest.approx((0.5 + 0.0) / 2) and r1[2] == pytest.approx((1.0 + 0.0) / 2)
+    assert median_rank(closer[:2], tied[:2]) == pytest.approx(np.median([1.5, 3.0]))
