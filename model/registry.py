@@ -45,7 +45,7 @@ BASELINES = {  # in the order of the paper's Table 2
         "kind": "neural", "tables": [2], "supervised": True},
     "tnn_c_cca": {"display": "TNN-C-CCA", "module": "tnn_c_cca", "builds_on": "c_cca",
         "kind": "neural", "tables": [2], "supervised": True},
-    "dclma": {"display": "DCLMA", "module": "dclma", "builds_on": "dclma",
+    "dclma": {"display": "DCLMA (no attention)", "module": "dclma", "builds_on": "dclma",
         "kind": "neural", "tables": [2], "supervised": True},
 }
 

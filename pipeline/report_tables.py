@@ -12,31 +12,35 @@ def _cell(mean, std, bold):
 
 
 def per_clip(result: dict):
-    """A method's per-clip average AP (both directions, mean over seeds), or None for an older result."""
+    """A method's seeds x clips average AP (both directions), or None for a result without them."""
     from evaluate.significance import per_clip_ap
 
-    q = result.get("per_query_ap")
-    if not q:
+    by_seed = result.get("per_query_ap_by_seed")
+    if not by_seed:
         return None
-    to_array = lambda values: [float("nan") if v is None else v for v in values]  # noqa: E731
-    return per_clip_ap(to_array(q["audio_to_visual"]), to_array(q["visual_to_audio"]))
+    to_array = lambda rows: [[float("nan") if v is None else v for v in row] for row in rows]  # noqa: E731
+    return per_clip_ap(to_array(by_seed["audio_to_visual"]), to_array(by_seed["visual_to_audio"]))
 
 
 def comparisons(methods, results: dict, against: str | None = None) -> tuple[str | None, dict]:
-    """(the reference method, {method: PairedComparison of reference minus method}); the reference is
-    `against` or the method with the highest average MAP."""
-    from evaluate.significance import paired_test
+    """(the reference method, {method: significance.Adjusted}): each method against the reference
+    (`against`, or the method with the highest average MAP), Δ = method minus reference, tested over
+    seeds and clips, Holm-corrected over the table's comparisons."""
+    from evaluate.significance import holm, seeds_and_clips_test
 
     clips = {m: per_clip(results[m]) for m in methods if m in results}
     ran = [m for m, c in clips.items() if c is not None]
     if not ran:
         return None, {}
     ref = against if against in ran else max(ran, key=lambda m: results[m]["average_mean"])
-    return ref, {m: paired_test(clips[ref], clips[m]) for m in ran if m != ref}
+    return ref, holm({m: seeds_and_clips_test(clips[m], clips[ref]) for m in ran if m != ref})
 
 
-def p_text(test) -> str:
-    return f"{test.p_value:.3g} (Δ {-test.difference:+.3f}, 95 % CI {-test.high:+.3f} … {-test.low:+.3f})"
+def p_text(adjusted) -> str:
+    """`p_Holm (Δ method − reference, 95 % CI)`, marked borderline within 3 Monte-Carlo errors of its threshold."""
+    t = adjusted.test
+    mark = " borderline" if adjusted.borderline else ""
+    return f"{adjusted.p_holm:.3g}{mark} (Δ {t.difference:+.3f}, 95 % CI {t.low:+.3f} … {t.high:+.3f})"
 
 
 def map_table(
@@ -44,68 +48,77 @@ def map_table(
 ) -> str:
     """Rows: methods. Columns: our A→V, V→A, Avg. (per-query MAP, mean ± std over seeds), class-averaged MAP,
     R@k, the p-value of the paired test against the reference (the best average MAP, or `against`), then the
-    paper's three numbers on `dataset`. Bold: not significantly worse than the table's best average MAP at
-    0.05 (tied for best), whatever `against` is."""
+    paper's three numbers on `dataset`. Bold: not significantly worse than the table's best average MAP
+    (Holm, 0.05; borderline counts as not significant), so every bold row is tied for best."""
     best, against_best = comparisons(methods, results)
     ref, tests = comparisons(methods, results, against) if against else (best, against_best)
     best_name = DISPLAY.get(ref, ref) if ref else "the best"
     lines = [
         "| Method | A→V (ours) | V→A (ours) | Avg. (ours) | Class-averaged MAP (ours) | "
-        + " | ".join(f"R@{k}" for k in recall_ks)
-        + f" | p-value vs {best_name} | A→V (paper, {dataset}) | V→A (paper) | Avg. (paper) |",
-        "|---|" + "---:|" * (8 + len(recall_ks)),
+        + " | ".join([f"class R@{k}" for k in recall_ks] + [f"pair R@{k}" for k in recall_ks] + ["median rank"])
+        + f" | p (Holm) vs {best_name}, Δ = method − {best_name} | A→V (paper, {dataset}) | V→A (paper) "
+        "| Avg. (paper) |",
+        "|---|" + "---:|" * (9 + 2 * len(recall_ks)),
     ]
     for m in methods:
         if m in results:
             r = results[m]
             test = tests.get(m)
-            tied = m == best or (m in against_best and against_best[m].p_value >= 0.05)
+            tied = m == best or (m in against_best and not against_best[m].significant)
             ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], tied) for k in DIRECTIONS]
             ours.append(_cell(r["class_averaged_map_average_mean"], r["class_averaged_map_average_std"], tied)
                         if "class_averaged_map_average_mean" in r else "–")
-            ours += [f"{r[f'recall_at_{k}_average_mean']:.3f}" if f"recall_at_{k}_average_mean" in r else "–"
-                     for k in recall_ks]
+            ours += [f"{r[key]:.3f}" if (key := f"{kind}_recall_at_{k}_average_mean") in r else "–"
+                     for kind in ("class", "pair") for k in recall_ks]
+            ours.append(f"{r['median_rank_average_mean']:.1f}" if "median_rank_average_mean" in r else "–")
             ours.append("reference" if m == ref else p_text(test) if test else "–")
         else:
-            ours = ["not run"] * (5 + len(recall_ks))
+            ours = ["not run"] * (6 + 2 * len(recall_ks))
         theirs = [f"{x:.3f}" for x in paper[m][dataset]] if m in paper else ["–"] * 3
         lines.append(f"| {DISPLAY.get(m, m)} | " + " | ".join(ours + theirs) + " |")
     return "\n".join(lines) + "\n"
 
 
-def verdict(test) -> str:
-    """Reproduced when EICS is significantly above the method (difference reference - method > 0)."""
-    if test.p_value < 0.05 and test.difference > 0:
-        return f"reproduced (EICS higher by {test.difference:.3f}, p = {test.p_value:.3g})"
-    if test.p_value < 0.05:
-        return f"not reproduced: the variant is higher by {-test.difference:.3f} (p = {test.p_value:.3g})"
-    return f"not reproduced: no significant difference (Δ {test.difference:+.3f}, p = {test.p_value:.3g})"
+def verdict(adjusted) -> str:
+    """A claim that the variant is below EICS, from the variant-minus-EICS comparison (Holm over the claims)."""
+    t = adjusted.test
+    p = f"p (Holm) = {adjusted.p_holm:.3g}"
+    if adjusted.borderline:
+        return f"borderline (Δ {t.difference:+.3f}, {p}: within Monte-Carlo error of the threshold)"
+    if adjusted.significant and t.difference < 0:
+        return f"reproduced (Δ {t.difference:+.3f}, {p})"
+    if adjusted.significant:
+        return f"not reproduced: the variant is higher (Δ {t.difference:+.3f}, {p})"
+    return f"not reproduced: no significant difference (Δ {t.difference:+.3f}, {p})"
 
 
 def claims_lines(results: dict) -> str:
-    """One line per claim of the paper, with our verdict from the paired test on this run's test split."""
-    from evaluate.significance import paired_test
+    """One line per claim of the paper, with our verdict: Δ = variant (or unsupervised method) minus the
+    method the claim says is better, tested over seeds and clips, Holm over each group of claims."""
+    from evaluate.significance import holm, seeds_and_clips_test
 
     clips = {m: c for m, r in results.items() if (c := per_clip(r)) is not None}
     lines = []
     if "eics" in clips:
-        for text, method in CLAIMS:
-            if method in clips:
-                lines.append(f"- {text}: {verdict(paired_test(clips['eics'], clips[method]))}.")
+        claims = {method: text for text, method in CLAIMS if method in clips}
+        tested = holm({m: seeds_and_clips_test(clips[m], clips["eics"]) for m in claims})
+        lines += [f"- {claims[m]}: {verdict(tested[m])}." for m in claims]
     if "explicit_only" in clips:
         others = [m for m in UNSUPERVISED if m in clips]
         if others:
-            tests = {m: paired_test(clips["explicit_only"], clips[m]) for m in others}
-            beaten = [m for m, t in tests.items() if t.p_value < 0.05 and t.difference > 0]
-            worst = max(tests.values(), key=lambda t: t.p_value)
+            tested = holm({m: seeds_and_clips_test(clips[m], clips["explicit_only"]) for m in others})
+            beaten = [m for m, a in tested.items() if a.significant and a.test.difference < 0]
+            unsure = [m for m, a in tested.items() if a.borderline]
+            worst = max(tested.values(), key=lambda a: a.p_holm)
             state = ("reproduced" if len(beaten) == len(others) else
+                     f"borderline for {', '.join(DISPLAY[m] for m in unsure)}" if unsure else
                      f"not reproduced: significantly above {len(beaten)} of {len(others)}")
             lines.append(f"- Explicit-space beats the unsupervised methods ({', '.join(DISPLAY[m] for m in others)}): "
-                         f"{state} (largest p = {worst.p_value:.3g}).")
+                         f"{state} (largest p (Holm) = {worst.p_holm:.3g}; Δ = each method minus Explicit-space).")
     if not lines:
         return ""
-    return "\nThe paper's claims about EICS's parts, checked on this test split (paired test against EICS):\n\n" + \
-        "\n".join(lines) + "\n"
+    head = "The paper's claims about EICS's parts, checked on this test split (seeds and clips resampled, Holm)"
+    return f"\n{head}:\n\n" + "\n".join(lines) + "\n"
 
 
 def time_table(methods, timings: dict, paper_minutes: dict) -> str:

@@ -197,6 +197,11 @@ def provenance(index) -> str:
         model = json.loads(paths.TRAIN_SUMMARY.read_text()).get("trained_with", {}).get("model", {})
         if model:
             trained = f"; EICS alpha {model['alpha']}, beta {model['beta']} ({model['loss_form']} losses)"
+    if paths.METRICS.is_file():  # the evaluate stage's instance-level numbers of this model
+        m = json.loads(paths.METRICS.read_text())
+        if "pair_recall_at_1_average" in m:
+            trained += (f"; on the test split its own pair ranks first for {m['pair_recall_at_1_average']:.0%} of "
+                        f"queries, median rank {m['median_rank_average']:.1f}")
     return f"index of {index.dataset} ({index.source}); backbones: {index.backbone}{trained}"
 
 

@@ -61,6 +61,8 @@ def test_repro_writes_metrics_and_table(project):
     assert (work / "results/precision_scope.csv").read_text().startswith("scope,audio_to_visual,visual_to_audio")
     assert (work / "dvclive/metrics.json").is_file()
     report = (work / "results/report.md").read_text()
+    assert "Holm" in report and "seeds" in report and "Δ = method − " in report
+    assert "| pair R@1 | pair R@5 | pair R@10 | median rank |" in report
     for row in ("| Random |", "| CCA |", "| EICS (ours) |"):
         assert row in report and f"{row} not run" not in report
     assert "seconds" not in report.replace("Wall-clock seconds", "")  # Table 3 lives in results/timings.md
@@ -69,6 +71,24 @@ def test_repro_writes_metrics_and_table(project):
         "(precision_scope_methods.png)" in report
         and (work / "results/precision_scope_methods.png").stat().st_size > 5000
     )
+
+
+def test_results_table_delta_is_the_row_minus_the_best_row(project):
+    """results/results.md: Δ = row minus the best row's average MAP (so never positive), as everywhere."""
+    import re
+
+    work, _ = project
+    rows = [line.split("|")[1:-1] for line in (work / "results/results.md").read_text().splitlines()
+            if line.startswith("| EICS") or line.startswith("| Linear CCA")]
+    average = {r[0].strip(): float(r[3].strip(" *")) for r in rows}
+    best = next(r[0].strip() for r in rows if r[-1].strip() == "best")
+    for r in rows:
+        if r[-1].strip() != "best":
+            delta = float(re.search(r"Δ ([+-][0-9.]+)", r[-1]).group(1))
+            assert delta == pytest.approx(average[r[0].strip()] - average[best], abs=2e-4) and delta <= 0
+    metrics = json.loads((work / "results/metrics.json").read_text())
+    assert 0 <= metrics["pair_recall_at_1_average"] <= metrics["pair_recall_at_10_average"] <= 1
+    assert metrics["median_rank_average"] >= 1 and "class_recall_at_1_average" in metrics
 
 
 def test_second_repro_does_nothing(project):

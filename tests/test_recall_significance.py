@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evaluate.recall import recall_at
-from evaluate.significance import paired_test, per_clip_ap
+from evaluate.significance import PairedComparison, holm, per_clip_ap, seeds_and_clips_test
 
 
 def brute_force_recall(queries, gallery, q_labels, g_labels, k):
@@ -63,33 +63,92 @@ def test_class_averaged_map_is_the_mean_of_the_per_class_means():
     assert abs(scores.class_averaged_map - scores.mean_average_precision) > 1e-4
 
 
-def exact_sign_flip_p(d):
-    observed = abs(d.mean())
-    flips = [abs((np.array(s) * d).mean()) >= observed - 1e-15 for s in itertools.product((-1, 1), repeat=d.size)]
-    return float(np.mean(flips))
-
-
-@pytest.mark.parametrize("shift", [0.0, 0.05, 0.2])
-def test_permutation_p_value_matches_exact_enumeration(shift):
-    rng = np.random.default_rng(1)
-    y = rng.uniform(0.2, 0.8, 12)
-    x = y + shift + rng.normal(0, 0.1, 12)
-    result = paired_test(x, y, resamples=20_000)
-    assert result.p_value == pytest.approx(exact_sign_flip_p(x - y), abs=0.01)
-    assert result.difference == pytest.approx(np.mean(x - y))
-    assert result.low <= result.difference <= result.high
-
-
-def test_identical_methods_are_tied_and_a_clear_gap_is_significant():
+def test_identical_methods_tie_and_a_constant_gap_is_significant():
     rng = np.random.default_rng(2)
-    y = rng.uniform(0, 1, 300)
-    same = paired_test(y, y.copy())
+    y = rng.uniform(0, 1, (3, 300))  # 3 seeds x 300 clips
+    same = seeds_and_clips_test(y, y.copy(), resamples=4_000)
     assert same.p_value == 1.0 and same.difference == 0.0
-    better = paired_test(y + 0.05 + rng.normal(0, 0.05, 300), y)
-    assert better.p_value < 0.001 and better.low > 0
+    steady = np.tile(y[0], (3, 1))  # seeds that agree: resampling them changes nothing
+    shifted = seeds_and_clips_test(steady + 0.05, steady, resamples=4_000)  # every seed and clip 0.05 higher
+    assert shifted.difference == pytest.approx(0.05)
+    assert shifted.p_value == 1 / 4_001 and shifted.low == pytest.approx(0.05) and shifted.high == pytest.approx(0.05)
 
 
-def test_per_clip_ap_averages_seeds_then_directions():
+def test_a_gap_made_by_lucky_seeds_is_not_significant():
+    """Known answer: the method's seeds land 0.1 above or below the reference on every clip alike, and
+    their mean sits 0.004 above it. Averaged over seeds first, every clip differs by exactly +0.004 and a
+    clip-only test calls it certain; resampling the seeds shows it is seed luck."""
+    clips = np.random.default_rng(3).uniform(0.2, 0.8, 200)
+    reference = np.tile(clips, (5, 1))
+    method = reference + np.array([0.1, -0.1, 0.1, -0.1, 0.02])[:, None]
+    result = seeds_and_clips_test(method, reference, resamples=4_000)
+    assert result.difference == pytest.approx(0.004)
+    assert result.p_value > 0.5 and result.low < 0 < result.high
+    clips_only = seeds_and_clips_test(method.mean(axis=0), reference.mean(axis=0), resamples=4_000)
+    assert clips_only.p_value < 0.001  # what testing seed-averaged clips alone would conclude
+
+
+def test_false_alarms_under_no_difference_stay_near_five_percent():
+    """200 simulated comparisons of two methods with the same distribution (shared clip difficulty, clip
+    noise and seed noise): the share with p < 0.05 is the test's size, about 0.05."""
+    rng = np.random.default_rng(4)
+    rejected = 0
+    for _ in range(200):
+        difficulty = rng.uniform(0.2, 0.8, 60)
+        draw = lambda: difficulty + rng.normal(0, 0.02, (4, 1)) + rng.normal(0, 0.1, (4, 60))  # noqa: E731
+        test = seeds_and_clips_test(draw(), draw(), resamples=1_000, seed=int(rng.integers(1 << 30)))
+        rejected += test.p_value < 0.05
+    assert 0.01 <= rejected / 200 <= 0.10
+
+
+def test_the_interval_matches_the_known_standard_error_of_a_paired_mean():
+    rng = np.random.default_rng(5)
+    d = rng.normal(0.03, 0.2, 400)
+    y = rng.uniform(0, 1, 400)
+    result = seeds_and_clips_test(y + d, y, resamples=20_000)  # one seed each: clips alone vary
+    half_width = 1.96 * d.std(ddof=1) / np.sqrt(d.size)
+    assert (result.high - result.low) / 2 == pytest.approx(half_width, rel=0.1)
+    assert result.standard_error == pytest.approx(np.sqrt(result.p_value * (1 - result.p_value) / 20_000))
+
+
+def test_holm_adjusts_by_hand_and_reads_near_threshold_p_values_as_borderline():
+    def comparison(p):
+        return PairedComparison(-0.01, p, -0.02, 0.0, resamples=50_000)
+
+    adjusted = holm({"a": comparison(0.01), "b": comparison(0.04), "c": comparison(0.03)})
+    # sorted 0.01, 0.03, 0.04 held to 0.05/3, 0.05/2, 0.05/1; adjusted max(3 x 0.01), max(., 2 x 0.03), max(., 0.04)
+    assert [adjusted[k].p_holm for k in "acb"] == pytest.approx([0.03, 0.06, 0.06])
+    assert adjusted["a"].significant and not adjusted["c"].significant and not adjusted["b"].significant
+    near = holm({"x": comparison(0.0251), "y": comparison(0.2)})  # x adjusted 0.0502, its MC error 2 x 0.0007
+    assert near["x"].borderline and not near["x"].significant and not near["y"].borderline
+    assert near["x"].standard_error == pytest.approx(2 * comparison(0.0251).standard_error)
+    assert holm({"x": comparison(0.046)})["x"].borderline  # inside 0.045-0.055, though 4 standard errors away
+    assert not holm({"x": comparison(0.02)})["x"].borderline  # 0.03 below 0.05: 30 standard errors away
+
+
+def test_per_clip_ap_keeps_seeds_and_averages_directions():
     a2v = [[1.0, 0.0], [0.5, 0.0]]  # two seeds x two clips
     v2a = [[0.0, 1.0], [0.5, 1.0]]
-    np.testing.assert_allclose(per_clip_ap(a2v, v2a), [0.5, 0.5])
+    np.testing.assert_allclose(per_clip_ap(a2v, v2a), [[0.5, 0.5], [0.5, 0.5]])
+
+
+def test_pair_ranks_match_a_sort_and_ties_by_hand():
+    from evaluate.pair_retrieval import median_rank, pair_ranks, pair_recall
+
+    rng = np.random.default_rng(6)
+    a, v = rng.normal(size=(40, 5)), rng.normal(size=(40, 5))
+    closer, tied = pair_ranks(a, v)
+    cos = (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (v / np.linalg.norm(v, axis=1, keepdims=True)).T
+    by_sort = np.array([1 + int(np.argwhere(np.argsort(-row, kind="stable") == i)[0, 0]) for i, row in enumerate(cos)])
+    np.testing.assert_array_equal(closer + 1, by_sort)  # no ties in random data
+    assert set(tied) == {1}
+    assert pair_recall(closer, tied, [1, 5])[5] == pytest.approx(np.mean(by_sort <= 5))
+    assert median_rank(closer, tied) == pytest.approx(np.median(by_sort))
+    # by hand: query 0's pair ties with one other item, both ahead of the third; query 1's pair is third of three
+    q = np.array([[1.0, 0.0], [0.0, 1.0]])
+    g = np.array([[1.0, 1.0], [-1.0, 0.0], [1.0, 1.0]])
+    closer, tied = pair_ranks(np.vstack([q, [[1.0, 0.0]]]), g)  # three paired rows
+    assert list(closer[:2]) == [0, 2] and list(tied[:2]) == [2, 1]
+    r1 = pair_recall(closer[:2], tied[:2], [1, 2])
+    assert r1[1] == pytest.approx((0.5 + 0.0) / 2) and r1[2] == pytest.approx((1.0 + 0.0) / 2)
+    assert median_rank(closer[:2], tied[:2]) == pytest.approx(np.median([1.5, 3.0]))

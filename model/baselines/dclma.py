@@ -1,32 +1,41 @@
 """DCLMA, deep correlation learning with multi-modal attention (Zhang et al.; reference code
 zhangjiwei-japan/cross-modal-visual-audio-retrieval), under this project's protocol.
 
+What is said here of the reference code was read in train_model.py (commit 0cc69d4) and
+cross_model_net_base.py (commit 74e2e44); the repository's files changed often.
+
 Kept from the reference code:
 - one encoder per modality, a single ReLU layer to `baselines.hidden` (their 128 -> 1024 and
   1024 -> 1024 linear + ReLU encoders);
 - one output network shared by both modalities (their `out_layer`: hidden -> 512, ReLU,
   dropout 0.5, -> the embedding), whose output is the retrieval space;
-- one label classifier shared by both modalities (embedding -> 64, ReLU, dropout 0.5, -> c
-  without bias), trained with cross-entropy on both modalities;
+- one label classifier for both modalities (embedding -> 64, ReLU, dropout 0.5, -> c without
+  bias), trained with cross-entropy on both: the reference code defines one classifier per
+  modality, but its forward pass applies the visual one to both, which is what runs there;
 - the correlation losses with their constants: an intra-modal term per modality (softplus of
   each in-batch cosine similarity minus the temperature 0.2 over all other clips, weighed
   against the constant self term by gamma 0.5) and an inter-modal term (softplus of
   temperature minus the cosine of each clip's own audio-visual pair, against the softplus of
   the other pairs' cosine minus the temperature), each modality / direction weighed 0.5:
 
-    L = CE(audio) + CE(visual) + beta * (L_intra + L_inter)      (beta: their l_corr, 0.01)
+    L = CE(audio) + CE(visual) + beta * (L_intra + L_inter)
+
+  (beta: their l_corr, default 0.01 in the version read; baselines.knobs.dclma.beta is 0.01 and
+  the tuning grid tries 0.01 and 0.1).
 
 Simplified, and why:
 - the multi-modal attention blocks (multi-scale features, modality, fusion, joint and
-  cross-modal attention) are left out: each mixes the audio and the visual rows of the
-  clips in one batch, so an item's embedding depends on the other modality of the clips
-  it is batched with, and a single query clip of one modality (what retrieval has) cannot
-  be embedded. What remains is the part of DCLMA that embeds one modality on its own;
+  cross-modal attention) are left out, for two reasons. Each block computes a clip's
+  embedding from both of its modalities at once, so a query's embedding would see its own
+  true pair (the very item it is meant to find), and a single query clip of one modality,
+  which is what retrieval has, cannot be embedded at all. What remains is the part of DCLMA
+  that embeds one modality on its own, so the row reads "DCLMA (no attention)";
 - the embedding has `fusion.dim` dimensions like every compared method (the paper fixes 10
   for all; their code uses 128);
-- Adam with this project's learning rate and weight decay and the shared training loop
-  (best epoch on validation MAP), instead of their warm-up schedule and the epoch picked on
-  test MAP; every test clip is scored (they drop the last partial test batch).
+- Adam with this project's tuned learning rate and weight decay and the shared training loop
+  (best epoch on validation MAP), instead of their settings (learning rate 1e-4, Adam betas
+  (0.5, 0.999), batch 128, a warm-up schedule) and the epoch picked on test MAP; every test
+  clip is scored (they drop the last partial test batch).
 """
 import keras
 import tensorflow as tf
