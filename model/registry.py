@@ -14,7 +14,7 @@ Groups, each one kind of stage: RANDOM (chance level, no knobs), BASELINES (stag
 `method@<name>`: tuned on validation with `tuning.grids.<name>`, knobs in `baselines`),
 EICS_FAMILY (stage `eics@<name>`: tuned the same way, reading `model`, `train` and `fusion`)
 and ABLATIONS (stage `ablation@<name>`: EICS variants of model/eics/variants.py,
-run at the point eics@eics chose). Adding a method: its module and one line here (plus its
+tuned over EICS's grid with its budget). Adding a method: its module and one line here (plus its
 knobs and tuning grid in params.yaml).
 """
 

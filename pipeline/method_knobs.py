@@ -23,11 +23,18 @@ def known_knobs(name: str, params: dict) -> set:
     return own | set(NEURAL_KEYS) if name in NEURAL else own
 
 
+def grid_of(name: str, params: dict) -> dict | None:
+    """The grid a method is tuned over: its own; EICS's for an ablation without one (the same knobs
+    and budget as EICS, so a variant is not held to EICS's tuned point); none for Random."""
+    grids = params["tuning"]["grids"]
+    if name in grids:
+        return grids[name]
+    return grids["eics"] if name in EICS_VARIANTS else None
+
+
 def tuned_as(name: str, params: dict) -> str | None:
-    """Whose tuning result a method runs at: its own grid, EICS's for the ablations, none for Random."""
-    if name in params["tuning"]["grids"]:
-        return name
-    return "eics" if name in EICS_VARIANTS else None
+    """Whose tuning a method runs at: its own when it has a grid (see grid_of), none for Random."""
+    return name if grid_of(name, params) is not None else None
 
 
 def grid_points(grid: dict) -> list[dict]:

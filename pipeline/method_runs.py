@@ -15,14 +15,12 @@ def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[s
     tunes `name` when it has a grid. Sees the train and validation splits only."""
     from extract.atomic_files import write_text
     from pipeline.method_knobs import tuned_as
-    from pipeline.tune import read_tuning, tune
+    from pipeline.tune import tune
 
     tuned = tuned_as(name, params)
-    if tuned is None or tuned == name:
-        summary, seconds = tune(name, params, train, val, n_classes)
-        write_text(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
-        return tuned, summary, seconds
-    return tuned, read_tuning(tuned), []
+    summary, seconds = tune(name, params, train, val, n_classes)
+    write_text(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
+    return tuned, summary, seconds
 
 
 def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_seconds: list[float]) -> None:

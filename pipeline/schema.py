@@ -251,7 +251,7 @@ class Tuning(Section):
          "ucal": {"weight_decay": [0.0, 30.0], "gamma": [0.01, 0.1]},
          "ugach": {"weight_decay": [0.0, 30.0], "neighbours": [3, 10]},
          "agah": {"weight_decay": [0.0, 30.0], "quantise": [0.01, 0.1]},
-         "dclma": {"weight_decay": [0.0, 30.0], "beta": [0.01, 0.1]}},
+         "dclma": {"learning_rate": [1.0e-4, 1.0e-3], "batch_size": [128, 256]}},
         "method -> {knob: [values]}")
 
 

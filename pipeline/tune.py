@@ -38,11 +38,11 @@ def tune(name: str, params: dict, train, val, n_classes: int) -> tuple[dict, lis
     from evaluate.metrics import bidirectional_map
     from model.methods import fit_method
     from pipeline.config import method_options
-    from pipeline.method_knobs import grid_points
+    from pipeline.method_knobs import grid_of, grid_points
 
-    grids = params["tuning"]["grids"]
+    grid = grid_of(name, params)
     seed = params["report"]["seeds"][0]
-    if name not in grids:
+    if grid is None:
         return {
             "method": name,
             "budget": 0,
@@ -52,7 +52,7 @@ def tune(name: str, params: dict, train, val, n_classes: int) -> tuple[dict, lis
             "points": [],
         }, []
     tried, seconds_per_point = [], []
-    for point in grid_points(grids[name]):
+    for point in grid_points(grid):
         started = time.perf_counter()
         embedder = fit_method(name, train, val, n_classes, seed, **method_options(name, params, point))
         seconds = time.perf_counter() - started

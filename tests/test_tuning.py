@@ -8,7 +8,7 @@ import pytest
 
 from extract.feature_store import write_features
 from pipeline.config import check_methods, method_options
-from pipeline.method_knobs import grid_points, tuned_as
+from pipeline.method_knobs import grid_of, grid_points, tuned_as
 from pipeline.params import ParamsError, load_params
 from tests.synthetic_data import synthetic_features
 
@@ -27,7 +27,8 @@ def test_every_method_gets_the_same_budget_and_known_knobs():
     for name, grid in params["tuning"]["grids"].items():
         for point in grid_points(grid):
             method_options(name, params, point)  # every knob reaches the method
-    assert tuned_as("implicit_only", params) == "eics" and tuned_as("random", params) is None
+    assert tuned_as("implicit_only", params) == "implicit_only" and tuned_as("random", params) is None
+    assert grid_of("implicit_only", params) == params["tuning"]["grids"]["eics"]  # EICS's knobs and budget
 
 
 def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):

@@ -5,8 +5,8 @@ and record wall-clock fitting seconds. Several names run one after the other in 
 
 Phase 1 opens only the train and validation splits: a method with a grid (params
 `tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
-results/tuning/<name>.json; an EICS ablation runs at the point EICS chose (read from
-results/tuning/eics.json, written by eics@eics); Random has no knobs. Phase 2 opens the
+results/tuning/<name>.json; an EICS ablation is tuned the same way over EICS's grid (the
+same knobs and budget); Random has no knobs. Phase 2 opens the
 test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
 the TensorFlow import is paid once.
 """
