@@ -17,6 +17,7 @@ METHOD_RESULTS = RESULTS / "methods"
 TUNING = RESULTS / "tuning"
 TIMINGS = RESULTS / "timings"
 REPORT = RESULTS / "report.md"
+PROTOCOL = RESULTS / "protocol.json"
 TIMES_TABLE = RESULTS / "timings.md"  # machine-dependent: not a DVC output, not committed
 PAPER_RESULTS = Path("evaluate/paper_results.json")
 SAMPLE = Path("data/sample")

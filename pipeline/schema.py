@@ -262,6 +262,8 @@ class Report(Section):
         [0, 1, 2, 3, 4], "every method is fitted once per seed; tables show mean ± std and the tests resample them")
     paper_dataset: Literal["vegas", "ave"] = knob("vegas", "which of the paper's datasets (vegas | ave) its numbers "
                                                   "are shown for")
+    peer_test_batch: PositiveInt = knob(128, "stage `protocol`: the peers' test batch, whose last partial batch "
+                                        "their loaders drop (DCLMA's 128)")
 
 
 class Params(Section):

@@ -74,3 +74,40 @@ def test_method_stage_tunes_before_it_opens_the_test_split(tmp_path, monkeypatch
     assert {"audio_test", "visual_test"} <= {name for name, chosen in opened if chosen}
     result = json.loads((tmp_path / "results" / "methods" / "c_cca.json").read_text())
     assert result["point"] == summary["chosen"] and result["tuning_budget"] == 4
+
+
+def test_protocol_stage_picks_the_epoch_on_test_only_for_its_own_table(tmp_path):
+    """The peers' protocol (best test epoch, full test batches only) for EICS and DCLMA, at their tuned
+    points; it reads the tuning and results files and writes results/protocol.json, nothing else."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from extract.feature_store import write_features
+    from tests.synthetic_data import synthetic_features
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["data"]["source"] = "synthetic"
+    params["train"].update(epochs=3, min_steps=0)
+    params["baselines"].update(epochs=3, min_steps=0, hidden=[16])
+    params["model"].update(audio_hidden=[16], visual_hidden=[16])
+    params["report"].update(seeds=[0], peer_test_batch=16)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    write_features(synthetic_features({"train": 60, "val": 20, "test": 40}, n_classes=3, visual_dim=24),
+                   tmp_path / "data" / "features.h5", seed=0)
+    for name, point in (("eics", {"weight_decay": 0.0}), ("dclma", {"learning_rate": 1.0e-3})):
+        (tmp_path / "results" / "tuning").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "results" / "tuning" / f"{name}.json").write_text(json.dumps({"chosen": point}))
+        (tmp_path / "results" / "methods").mkdir(exist_ok=True)
+        (tmp_path / "results" / "methods" / f"{name}.json").write_text(json.dumps({"average_mean": 0.5}))
+    before = sorted(p.name for p in (tmp_path / "results").rglob("*"))
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-m", "pipeline.stages.protocol"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads((tmp_path / "results" / "protocol.json").read_text())
+    assert out["test_clips"] == 40 and out["test_clips_scored_by_peers"] == 32  # two full batches of 16
+    for name in ("eics", "dclma"):
+        assert out[name]["ours_mean"] == 0.5 and 0 < out[name]["peers_protocol_mean"] <= 1
+    assert sorted(p.name for p in (tmp_path / "results").rglob("*")) == sorted(before + ["protocol.json"])

@@ -36,6 +36,27 @@ def eics_point_note(results: dict, params: dict) -> str:
             "`python -m pipeline.tune --adopt eics` writes the tuned point into params.yaml.\n\n")
 
 
+def protocol_section(results: dict) -> str:
+    """The "Protocol" section from results/protocol.json: our numbers beside the peers' protocol."""
+    if not paths.PROTOCOL.is_file():
+        return ""
+    p = json.loads(paths.PROTOCOL.read_text())
+    rows = []
+    for name in ("eics", "dclma"):
+        if name in p and p[name]["ours_mean"] is not None:
+            ours, peers = p[name]["ours_mean"], p[name]["peers_protocol_mean"]
+            rows.append(f"| {DISPLAY[name]} | {ours:.3f} | {peers:.3f} | {peers - ours:+.3f} |")
+    if not rows:
+        return ""
+    return ("\n## Protocol\n\nWhat picking the epoch on the test set is worth (an analysis, never used to choose "
+            "anything; stage `protocol`). Ours: the epoch with the best validation MAP, every one of the "
+            f"{p['test_clips']} test clips. Peers' (as DCLMA's released training code): no early stop, the epoch "
+            f"with the best test MAP, and only the {p['test_clips_scored_by_peers']} clips of full test batches of "
+            f"{p['peer_test_batch']}. Both at the point each method chose on validation, average MAP, mean over the "
+            "same seeds.\n\n| Method | ours | peers' protocol | peers' − ours |\n|---|---:|---:|---:|\n"
+            + "\n".join(rows) + "\n")
+
+
 def main() -> None:
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
@@ -99,6 +120,7 @@ def main() -> None:
         f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}",
     )
     text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
+    text += protocol_section(results)
     write_text(paths.REPORT, text)
     timed = [m for m in TABLE3 if m in results or m in paper["table3_minutes"]]
     write_text(paths.TIMES_TABLE, f"# Table 3: training time\n\nThis machine, this run ({source}; {backbone}).\n\n"
