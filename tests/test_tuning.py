@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 from extract.feature_store import write_features
@@ -111,3 +112,11 @@ def test_protocol_stage_picks_the_epoch_on_test_only_for_its_own_table(tmp_path)
     for name in ("eics", "dclma"):
         assert out[name]["ours_mean"] == 0.5 and 0 < out[name]["peers_protocol_mean"] <= 1
     assert sorted(p.name for p in (tmp_path / "results").rglob("*")) == sorted(before + ["protocol.json"])
+
+
+def test_protocol_on_a_test_split_smaller_than_one_peer_batch_says_so():
+    from extract.feature_store import Split
+    from pipeline.stages.protocol import first_full_batches
+
+    split = Split(*(np.zeros((17, 2)),) * 2, np.zeros(17, int), np.arange(17).astype(str).astype(object))
+    assert first_full_batches(split, 128) is None and len(first_full_batches(split, 8)) == 16

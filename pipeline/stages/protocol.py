@@ -31,13 +31,12 @@ def without_early_stop(name: str, options: dict) -> dict:
 
 
 def first_full_batches(split, batch: int):
-    """The split's first floor(n / batch) * batch clips: what a loader that drops the last partial batch scores."""
+    """The split's first floor(n / batch) * batch clips: what a loader that drops the last partial
+    batch scores (None when the split is smaller than one batch: such a loader scores nothing)."""
     from extract.feature_store import Split
 
     n = len(split) // batch * batch
-    if n == 0:
-        raise StageError(f"report.peer_test_batch {batch} is larger than the test split ({len(split)} clips)")
-    return Split(split.audio[:n], split.visual[:n], split.labels[:n], split.ids[:n])
+    return Split(split.audio[:n], split.visual[:n], split.labels[:n], split.ids[:n]) if n else None
 
 
 def main() -> None:
@@ -55,7 +54,13 @@ def main() -> None:
     train, test = features.splits["train"], features.splits["test"]
     batch = params["report"]["peer_test_batch"]
     scored = first_full_batches(test, batch)
-    out = {"peer_test_batch": batch, "test_clips": len(test), "test_clips_scored_by_peers": len(scored)}
+    out = {"peer_test_batch": batch, "test_clips": len(test), "test_clips_scored_by_peers": len(scored or ())}
+    if scored is None:
+        out["not_applicable"] = (f"the test split ({len(test)} clips) is smaller than one test batch of {batch}, "
+                                 "so the peers' protocol scores no clip")
+        write_text(paths.PROTOCOL, json.dumps(out, indent=2) + "\n")
+        print(f"protocol: not applicable: {out['not_applicable']}")
+        return
     for name in METHODS:
         ours_file = paths.METHOD_RESULTS / f"{name}.json"
         point = json.loads((paths.TUNING / f"{name}.json").read_text())["chosen"]

@@ -41,6 +41,9 @@ def protocol_section(results: dict) -> str:
     if not paths.PROTOCOL.is_file():
         return ""
     p = json.loads(paths.PROTOCOL.read_text())
+    if "not_applicable" in p:
+        return f"\n## Protocol\n\nThe peers' protocol (epoch picked on test, full test batches only) is not " \
+               f"applicable here: {p['not_applicable']}.\n"
     rows = []
     for name in ("eics", "dclma"):
         if name in p and p[name]["ours_mean"] is not None:
