@@ -99,7 +99,10 @@ def main() -> None:
         "table's comparisons with its reference (and over each group of claims); a p-value within three Monte-Carlo "
         "standard errors (about 0.001 each near 0.05) of its Holm threshold reads 'borderline', never a verdict. "
         "Bold: not significantly worse than the table's best average MAP (Holm, 0.05), so every bold row is tied "
-        "for best. 'not run' marks methods without results in this run.\n\n" + eics_point_note(results, params)
+        "for best. 'not run' marks methods without results in this run. EICS's architecture and its params.yaml "
+        "defaults (alpha, weight decay) were developed on the validation split of the development file "
+        "(AudioSet embeddings whose two views are both audio); the other methods' grids were not.\n\n"
+        + eics_point_note(results, params)
     )
     text = (
         header
