@@ -243,3 +243,21 @@ def test_dvc_exp_set_param_changes_only_the_lines_it_sets(tmp_path):
     changed = [line for line in difflib.unified_diff(original.splitlines(), copy.read_text().splitlines(), n=0)
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert len(changed) == 2 and changed[0].startswith("-  alpha: 1.0") and changed[1].startswith("+  alpha: 0.5")
+
+
+def test_the_community_file_is_fingerprinted_wherever_it_lives(tmp_path):
+    """Stage community_file: a file outside data/external gets a fingerprint whose change re-runs `features`
+    (DVC compares it); another data.source leaves the file unread."""
+    elsewhere = tmp_path / "elsewhere" / "mine.h5"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"first contents")
+    params = with_value("data.source", "community")
+    params["data"]["community_file"] = str(elsewhere)
+    fingerprints = []
+    for contents in (b"first contents", b"other contents"):
+        elsewhere.write_bytes(contents)
+        assert run_stage(tmp_path, "pipeline.stages.community_file", params).returncode == 0
+        fingerprints.append((tmp_path / "data/community_file.json").read_text())
+    assert fingerprints[0] != fingerprints[1] and str(elsewhere) in fingerprints[0]
+    assert run_stage(tmp_path, "pipeline.stages.community_file", DEFAULTS).returncode == 0
+    assert "unused" in (tmp_path / "data/community_file.json").read_text()
