@@ -21,13 +21,14 @@ import tensorflow as tf
 from model.terms import OPTIMIZERS
 
 
-def make_optimizer(name: str, learning_rate: float, momentum: float, weight_decay: float):
-    """SGD with momentum or Adam; weight decay is decoupled (AdamW-style) in both."""
+def make_optimizer(name: str, learning_rate: float, momentum: float, weight_decay: float, adam_beta1: float = 0.9):
+    """SGD with momentum or Adam (first-moment decay `adam_beta1`, Keras's default 0.9); weight
+    decay is decoupled (AdamW-style) in both."""
     decay = weight_decay or None
     if name == "sgd":
         return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, weight_decay=decay)
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate=learning_rate, weight_decay=decay)
+        return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=adam_beta1, weight_decay=decay)
     raise ValueError(f"unknown optimizer {name!r}; choose from {list(OPTIMIZERS)}")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from model.methods import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL
 from pipeline.eics_settings import eics_options
-from pipeline.method_knobs import NEURAL_KEYS, grid_points, known_knobs
+from pipeline.method_knobs import NEURAL_KEYS, grid_knobs, grid_points, known_knobs
 from pipeline.params import ParamsError
 
 
@@ -29,10 +29,13 @@ def check_tuning_grids(params: dict) -> None:
             raise ParamsError(f"params.yaml: tuning.grids has unknown method {name!r}; choose from {list(METHODS)}")
         if not grid:
             raise ParamsError(f"params.yaml: tuning.grids.{name} must map knobs to non-empty lists of values")
-        unknown = sorted(set(grid) - known_knobs(name, params))
+        points = grid_points(grid)
+        if len({tuple(sorted(p.items())) for p in points}) < len(points):
+            raise ParamsError(f"params.yaml: tuning.grids.{name} lists a point twice")
+        unknown = sorted(grid_knobs(grid) - known_knobs(name, params))
         if unknown:
             raise ParamsError(f"params.yaml: tuning.grids.{name} has unknown knob(s) {unknown}")
-        budgets[name] = len(grid_points(grid))
+        budgets[name] = len(points)
     if len(set(budgets.values())) > 1:
         raise ParamsError(
             f"params.yaml: every tuning grid needs the same number of points (same budget), got {budgets}"

@@ -37,8 +37,16 @@ def tuned_as(name: str, params: dict) -> str | None:
     return name if grid_of(name, params) is not None else None
 
 
-def grid_points(grid: dict) -> list[dict]:
+def grid_points(grid: dict | list) -> list[dict]:
+    """The points of a grid: every combination of a {knob: [values]} mapping, or the listed points."""
+    if isinstance(grid, list):
+        return [dict(point) for point in grid]
     keys = list(grid)
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def grid_knobs(grid: dict | list) -> set:
+    """Every knob a grid sets."""
+    return set().union(*grid_points(grid))
 
 

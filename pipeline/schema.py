@@ -220,6 +220,8 @@ class Baselines(Section):
     optimizer: Optimizer = knob("adam", "adam | sgd (decoupled weight decay in both)")
     learning_rate: float = knob(1.0e-3, "optimiser step size", gt=0)
     momentum: float = knob(0.9, "SGD momentum (optimizer sgd only)", ge=0, lt=1)
+    adam_beta1: float = knob(0.9, "Adam's first-moment decay (optimizer adam only; DSCMR's, ACMR's and DCLMA's "
+                             "authors use 0.5)", gt=0, lt=1)
     weight_decay: float = knob(0.0, "decoupled weight decay, as train.weight_decay for EICS", ge=0)
     input_scaling: InputScaling = knob("global", "none | global, as model.input_scaling for EICS")
     margin: float = knob(0.2, "margin of the triplet / ranking losses (cosine units)", ge=0)
@@ -227,12 +229,25 @@ class Baselines(Section):
         {"cca": {"ridge": 1.0e-3}, "dcca": {"ridge": 1.0e-3, "corr_ridge": 1.0e-4},
          "c_dcca": {"ridge": 1.0e-3, "corr_ridge": 1.0e-4}, "kcca": {"ridge": 1.0e-2, "components": 500},
          "c_cca": {"ridge": 1.0e-3}, "tnn_c_cca": {"cca_ridge": 1.0e-3}, "dscmr": {"alpha": 1.0e-3, "beta": 0.1},
-         "acmr": {"gamma": 0.1}, "ucal": {"gamma": 0.1}, "ugach": {"gamma": 0.1, "quantise": 0.1, "neighbours": 3},
+         "acmr": {"gamma": 0.1, "label_weight": 1.0}, "ucal": {"gamma": 0.1},
+         "ugach": {"gamma": 0.1, "quantise": 0.1, "neighbours": 3},
          "agah": {"gamma": 0.1, "quantise": 0.1}, "dclma": {"beta": 0.01, "temperature": 0.2, "gamma": 0.5}},
         "each method's own settings (published defaults); the tuning grids below may vary them")
 
 
-Grid = dict[str, Annotated[list[Union[int, float, str]], Field(min_length=1)]]
+Value = Union[int, float, str]
+# a grid is either {knob: [values]} (every combination is a point) or a list of points [{knob: value}]
+# (for points that are not a product, such as a method's authors' own settings beside ours)
+Grid = Union[dict[str, Annotated[list[Value], Field(min_length=1)]],
+             Annotated[list[Annotated[dict[str, Value], Field(min_length=1)]], Field(min_length=1)]]
+
+
+# the training settings each method's authors published in their code, where they differ from ours
+AUTHORS = {
+    "dscmr": {"learning_rate": 1.0e-4, "adam_beta1": 0.5, "batch_size": 100, "weight_decay": 0.0, "alpha": 1.0e-3},
+    "acmr": {"learning_rate": 1.0e-4, "adam_beta1": 0.5, "batch_size": 64, "weight_decay": 0.0, "label_weight": 100.0},
+    "dclma": {"learning_rate": 1.0e-4, "adam_beta1": 0.5, "batch_size": 128},
+}
 
 
 class Tuning(Section):
@@ -246,13 +261,16 @@ class Tuning(Section):
          "dcca": {"weight_decay": [0.0, 30.0], "learning_rate": [3.0e-4, 1.0e-3]},
          "c_dcca": {"weight_decay": [0.0, 30.0], "learning_rate": [3.0e-4, 1.0e-3]},
          "tnn_c_cca": {"weight_decay": [0.0, 30.0], "margin": [0.1, 0.2]},
-         "dscmr": {"weight_decay": [0.0, 30.0], "alpha": [1.0e-3, 0.1]},
-         "acmr": {"weight_decay": [0.0, 30.0], "gamma": [0.01, 0.1]},
+         "dscmr": [{"weight_decay": 0.0, "alpha": 1.0e-3}, {"weight_decay": 30.0, "alpha": 1.0e-3},
+                   {"weight_decay": 30.0, "alpha": 0.1}, AUTHORS["dscmr"]],
+         "acmr": [{"weight_decay": 0.0, "gamma": 0.01}, {"weight_decay": 30.0, "gamma": 0.01},
+                  {"weight_decay": 30.0, "gamma": 0.1}, AUTHORS["acmr"]],
          "ucal": {"weight_decay": [0.0, 30.0], "gamma": [0.01, 0.1]},
          "ugach": {"weight_decay": [0.0, 30.0], "neighbours": [3, 10]},
          "agah": {"weight_decay": [0.0, 30.0], "quantise": [0.01, 0.1]},
-         "dclma": {"learning_rate": [1.0e-4, 1.0e-3], "batch_size": [128, 256]}},
-        "method -> {knob: [values]}")
+         "dclma": [{"learning_rate": 1.0e-3, "batch_size": 256}, {"learning_rate": 1.0e-3, "batch_size": 128},
+                   {"learning_rate": 1.0e-4, "batch_size": 256}, AUTHORS["dclma"]]},
+        "method -> {knob: [values]} (every combination) or [{knob: value}, ...] (these points)")
 
 
 class Report(Section):

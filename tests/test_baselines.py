@@ -94,3 +94,40 @@ def test_model_shared_trunk_reaches_the_eics_method_stage(data, monkeypatch):
         fit_method("eics", data.splits["train"], data.splits["val"], N_CLASSES, 0,
                    **method_options("eics", params, {**EICS_POINT, "epochs": 1}))
     assert built[1].count_params() < built[0].count_params()
+
+
+def test_adam_beta1_sets_the_first_moment_decay_of_a_hand_computed_step():
+    """baselines.adam_beta1 reaches the optimiser: two Adam steps on x^2 from x = 1 match the update
+    rule computed by hand (beta2 0.999, epsilon 1e-7 added to the uncorrected root, as Keras does),
+    and 0.5 differs from 0.9."""
+    import tensorflow as tf
+
+    from model.training import make_optimizer
+
+    def two_steps(beta1):
+        x = tf.Variable(1.0, dtype=tf.float64)
+        optimizer = make_optimizer("adam", 0.1, 0.0, 0.0, beta1)
+        for _ in range(2):
+            optimizer.apply_gradients([(tf.constant(2.0, tf.float64) * x, x)])
+        return float(x.numpy())
+
+    def by_hand(beta1, beta2=0.999, eps=1e-7, lr=0.1):
+        x, m, v = 1.0, 0.0, 0.0
+        for t in (1, 2):
+            g = 2 * x
+            m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+            x -= lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / (np.sqrt(v) + eps)
+        return x
+
+    for beta1 in (0.5, 0.9):
+        assert two_steps(beta1) == pytest.approx(by_hand(beta1), abs=1e-5)  # Keras holds lr and betas in float32
+    assert abs(by_hand(0.5) - by_hand(0.9)) > 1e-3
+
+
+def test_acmr_label_weight_changes_the_fit(data):
+    def embedding(label_weight):
+        opts = method_options("acmr", PARAMS, {**NEURAL_POINT, "epochs": 2, "label_weight": label_weight})
+        return fit_method("acmr", data.splits["train"], data.splits["val"], N_CLASSES, 0, **opts).embed_audio(
+            data.splits["test"].audio)
+
+    assert not np.allclose(embedding(1.0), embedding(100.0))

@@ -38,9 +38,15 @@ def test_defaults_are_valid_and_loading_adds_or_changes_nothing(tmp_path):
 
 
 def test_every_knob_has_a_comment():
-    """Every key line says what it means (list items, one per line, belong to their key's comment)."""
+    """Every key line says what it means (list items, one per line or a mapping over several, belong
+    to their key's comment)."""
+    item_indent = None  # the indentation of the keys that continue a list item's mapping
     for line in (ROOT / "params.yaml").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith(("#", "- ")):
+        indent = len(line) - len(line.lstrip())
+        if line.lstrip().startswith("- "):
+            item_indent = indent + 2
+        elif line.strip() and not line.lstrip().startswith("#") and indent != item_indent:
+            item_indent = None
             assert "#" in line, f"params.yaml line without a comment: {line!r}"
 
 

@@ -120,3 +120,25 @@ def test_protocol_on_a_test_split_smaller_than_one_peer_batch_says_so():
 
     split = Split(*(np.zeros((17, 2)),) * 2, np.zeros(17, int), np.arange(17).astype(str).astype(object))
     assert first_full_batches(split, 128) is None and len(first_full_batches(split, 8)) == 16
+
+
+def test_a_grid_may_list_its_points_and_a_point_twice_is_refused(tmp_path):
+    listed = [{"learning_rate": 1e-3}, {"learning_rate": 1e-4, "adam_beta1": 0.5}]
+    assert grid_points(listed) == listed
+    text = (ROOT / "params.yaml").read_text()
+    (tmp_path / "p.yaml").write_text(text.replace("    - learning_rate: 1.0e-3\n      batch_size: 128\n",
+                                                  "    - learning_rate: 1.0e-3\n      batch_size: 256\n"))
+    with pytest.raises(ParamsError, match="dclma lists a point twice"):
+        check_methods(load_params(tmp_path / "p.yaml"))
+
+
+def test_the_authors_settings_are_points_of_their_methods_grids():
+    """DSCMR's, ACMR's and DCLMA's published training settings are tried beside ours, at the same budget."""
+    from pipeline.schema import AUTHORS
+
+    params = load_params(ROOT / "params.yaml")
+    for name, settings in AUTHORS.items():
+        assert settings in grid_points(params["tuning"]["grids"][name]), name
+        options = method_options(name, params, settings)["options"]
+        assert (options.learning_rate, options.adam_beta1) == (1e-4, 0.5)
+        assert options.batch_size == settings["batch_size"]

@@ -7,7 +7,12 @@ modalities) and cross-modal triplet constraints (hardest in-batch negative of an
 class). A modality classifier tries to tell audio embeddings from visual ones; the
 projectors receive its gradient reversed, so they learn modality-invariant embeddings.
 
-    L = L_label + L_triplet + gamma * L_modality(reversed)   (gamma: params baselines.knobs.acmr)
+    L = label_weight * L_label + L_triplet + gamma * L_modality(reversed)   (params baselines.knobs.acmr)
+
+The authors' released code weighs the label loss 100 against the triplet loss and trains with
+Adam (learning rate 1e-4, beta1 0.5) on batches of 64; that point is in ACMR's tuning grid. It
+also trains the modality classifier with its own optimiser and ramps the reversed gradient up
+over the epochs; here one optimiser plays both sides at a fixed weight gamma.
 """
 import keras
 import tensorflow as tf
@@ -26,7 +31,7 @@ from model.baselines.loop import (
 from model.embedder import Embedder
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
+def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float, label_weight: float):
     f, g = seeded_towers(train, seed, options)
     classifier = mlp(options.dim, (), n_classes, "label_classifier", options.activation)
     discriminator = modality_discriminator(options)
@@ -37,7 +42,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, gamma: float):
         label = cross_entropy(y, classifier(u, training=True)) + cross_entropy(y, classifier(w, training=True))
         same = tf.matmul(y, y, transpose_b=True) > 0.5
         triplet = cross_modal_triplet(l2_rows(u), l2_rows(w), same, options.margin)
-        return label + triplet + gamma * modality_loss(discriminator, u, w)
+        return label_weight * label + triplet + gamma * modality_loss(discriminator, u, w)
 
     def make_embedder():
         return Embedder(lambda x: predict(f, x), lambda x: predict(g, x))

@@ -30,6 +30,7 @@ class NeuralOptions:
     optimizer: str               # sgd | adam (model.terms.OPTIMIZERS)
     learning_rate: float         # optimiser step size
     momentum: float              # SGD momentum (sgd only)
+    adam_beta1: float            # Adam's first-moment decay (adam only)
     weight_decay: float          # decoupled weight decay (0 = off), as for EICS
     input_scaling: str           # none | global (model.input_scaling; applied by model.baselines.fit_method)
     margin: float                # triplet / ranking margin (cosine units)
@@ -113,7 +114,7 @@ def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes,
         embedder = make_embedder()
         return bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)
 
-    optimizer = make_optimizer(opts.optimizer, opts.learning_rate, opts.momentum, opts.weight_decay)
+    optimizer = make_optimizer(opts.optimizer, opts.learning_rate, opts.momentum, opts.weight_decay, opts.adam_beta1)
     fit_on_validation(models, loss_fn, validate, train, n_classes, optimizer, epochs=opts.epochs,
                       batch_size=opts.batch_size, patience=opts.patience, min_steps=opts.min_steps, seed=seed)
     return make_embedder()
