@@ -8,6 +8,7 @@ from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
 REGISTRY = {**RANDOM, **BASELINES, **ABLATIONS, **EICS_FAMILY}  # the tables' order
 METHODS = tuple(REGISTRY)
 EICS_VARIANTS = tuple(EICS_FAMILY) + tuple(ABLATIONS)  # trained by model/eics/variants.py
+UNTUNED = tuple(RANDOM)  # no knobs: never tuned
 CLOSED_FORM = tuple(n for n, m in REGISTRY.items() if m["kind"] == "closed_form")
 NEURAL = tuple(n for n, m in REGISTRY.items() if m["kind"] == "neural" and n not in EICS_VARIANTS)
 DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}

@@ -5,9 +5,9 @@ load (pipeline/schema.py); `check_methods` adds what needs the method registry: 
 tuning.grids and baselines.knobs, each grid's knobs and the equal budget of every grid."""
 from __future__ import annotations
 
-from model.methods import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL
+from model.methods import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL, UNTUNED
 from pipeline.eics_settings import eics_options
-from pipeline.method_knobs import NEURAL_KEYS, grid_knobs, grid_points, known_knobs
+from pipeline.method_knobs import ABLATION_NAMES, NEURAL_KEYS, grid_knobs, grid_points, known_knobs
 from pipeline.params import ParamsError
 
 
@@ -27,6 +27,9 @@ def check_tuning_grids(params: dict) -> None:
     for name, grid in grids.items():
         if name not in METHODS:
             raise ParamsError(f"params.yaml: tuning.grids has unknown method {name!r}; choose from {list(METHODS)}")
+        if name in ABLATION_NAMES or name in UNTUNED:
+            why = "is tuned over EICS's grid" if name in ABLATION_NAMES else "has no knobs"
+            raise ParamsError(f"params.yaml: tuning.grids.{name}: {name} {why}; remove its grid")
         if not grid:
             raise ParamsError(f"params.yaml: tuning.grids.{name} must map knobs to non-empty lists of values")
         points = grid_points(grid)
@@ -50,6 +53,8 @@ def method_options(name: str, params: dict, point: dict | None = None) -> dict:
         raise ValueError(f"tuning point of {name} has unknown knob(s) {sorted(unknown)}")
     if name in EICS_VARIANTS:
         return eics_options(params, point)
+    if name in UNTUNED:
+        return {"dim": params["fusion"]["dim"]}
     knobs = {**params["baselines"]["knobs"].get(name, {}), **{k: v for k, v in point.items() if k not in NEURAL_KEYS}}
     if name in NEURAL:
         from model.baselines.loop import NeuralOptions

@@ -1,5 +1,7 @@
 """`make deps`: rewrite every stage's code dependencies in dvc.yaml from the import closure of
-its entry module, so a code change re-runs exactly the stages whose code it touches.
+its entry module, so a code change re-runs exactly the stages whose code it touches, and its
+`params:` from the keys the entry declares it reads (its READS; the method stages' READS_BY_GROUP,
+by the registry group a `foreach` runs over), the only keys the stage is given.
 
 The closure follows `import` and `from ... import` statements (function-level ones too) through
 the project's packages, parent packages included. Dependency lines that are not plain project
@@ -85,6 +87,28 @@ def templated_modules(block: list[str]) -> list[str]:
     return sorted(p for p in paths if (ROOT / p).is_file())
 
 
+def declared_reads(command: str, block: list[str]) -> tuple[str, ...] | None:
+    """The params keys a stage's entry declares for this stage block, None if it declares none."""
+    from importlib import import_module
+
+    module, *arguments = command.split()
+    entry = import_module(module)
+    group = next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
+    if hasattr(entry, "READS_BY_GROUP"):
+        return entry.READS_BY_GROUP[group] if group else entry.reads_for(arguments)
+    return getattr(entry, "READS", None)
+
+
+def with_params(block: list[str], reads: tuple[str, ...]) -> list[str]:
+    """The stage block with the items of its `params:` list replaced by `reads`."""
+    start = next(i for i, line in enumerate(block) if line.strip() == "params:")
+    end = start + 1
+    while end < len(block) and block[end].lstrip().startswith("- "):
+        end += 1
+    indent = " " * (len(block[start]) - len(block[start].lstrip()) + 2)
+    return block[:start + 1] + [f"{indent}- {key}" for key in reads] + block[end:]
+
+
 def generated(text: str) -> str:
     """dvc.yaml with each stage's plain `.py` deps replaced by the import closure of its entry
     and of the modules its commented `.py` lines name (modules the stage imports by name)."""
@@ -92,12 +116,16 @@ def generated(text: str) -> str:
     out = list(lines)
     for start, end in reversed(list(stage_blocks(lines))):
         block = lines[start:end]
-        command = next((re.search(r"cmd: python -m (\S+)", line) for line in block if "cmd:" in line), None)
+        command = next((re.search(r"cmd: python -m (.+?)\s*$", line) for line in block if "cmd:" in line), None)
         code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
         if command is None or not code:
             continue
+        reads = declared_reads(command.group(1).replace("${item}", "").strip(), block)
+        if reads is not None:
+            block = with_params(block, reads)
+            code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
         by_name, per_item = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m], templated_modules(block)
-        wanted = set(code_deps(command.group(1)))
+        wanted = set(code_deps(command.group(1).split()[0]))
         for path in by_name + per_item:
             wanted |= set(code_deps(module_name(path)))
         wanted -= set(per_item)  # each item's own modules come from its templated lines, not every item's
@@ -113,10 +141,10 @@ def main(args) -> None:
     wanted = generated(current)
     if args.check:
         if wanted != current:
-            raise StageError("dvc.yaml's code dependencies are out of date; run `make deps`")
+            raise StageError("dvc.yaml's code dependencies or params are out of date; run `make deps`")
         return
     DVC_YAML.write_text(wanted)
-    print("dvc.yaml: code dependencies " + ("unchanged" if wanted == current else "rewritten"))
+    print("dvc.yaml: code dependencies and params " + ("unchanged" if wanted == current else "rewritten"))
 
 
 if __name__ == "__main__":

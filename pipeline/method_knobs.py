@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import itertools
 
-from model.methods import EICS_VARIANTS, NEURAL
+from model.methods import EICS_VARIANTS, NEURAL, UNTUNED
+from model.registry import ABLATIONS
 from pipeline.eics_settings import EICS_KEYS
 from pipeline.schema import section_keys
+
+ABLATION_NAMES = tuple(ABLATIONS)
 
 NEURAL_KEYS = tuple(k for k in section_keys("baselines") if k != "knobs")  # every neural baseline reads these
 
 
 def known_knobs(name: str, params: dict) -> set:
+    if name in UNTUNED:
+        return set()
     if name in EICS_VARIANTS:
         return set(EICS_KEYS)
     own = set(params["baselines"]["knobs"].get(name, {}))
@@ -24,12 +29,13 @@ def known_knobs(name: str, params: dict) -> set:
 
 
 def grid_of(name: str, params: dict) -> dict | None:
-    """The grid a method is tuned over: its own; EICS's for an ablation without one (the same knobs
-    and budget as EICS, so a variant is not held to EICS's tuned point); none for Random."""
+    """The grid a method is tuned over: its own; EICS's for an ablation (the same knobs and budget
+    as EICS, so a variant is not held to EICS's tuned point; it may have no grid of its own); none
+    for Random."""
+    if name in UNTUNED:
+        return None
     grids = params["tuning"]["grids"]
-    if name in grids:
-        return grids[name]
-    return grids["eics"] if name in EICS_VARIANTS else None
+    return grids["eics"] if name in ABLATION_NAMES else grids.get(name)
 
 
 def tuned_as(name: str, params: dict) -> str | None:

@@ -24,9 +24,10 @@ def feature_dims(params: dict) -> tuple[int | None, int | None]:
     return tuple(None if params["data"][key] == AUTO else params["data"][key] for key in ("audio_dim", "visual_dim"))
 
 
-def load_params(path: str | Path = PARAMS) -> dict:
+def load_params(path: str | Path = PARAMS, reads: tuple[str, ...] | None = None) -> dict:
     """params.yaml, validated against pipeline/schema.py once, as plain sections (a key the file
-    leaves out takes the schema's default). Any problem is one ParamsError line naming the key."""
+    leaves out takes the schema's default). Any problem is one ParamsError line naming the key.
+    With `reads` (a stage's READS), only those keys are returned (see `only`)."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path} not found (run from the repository root)")
@@ -34,7 +35,24 @@ def load_params(path: str | Path = PARAMS) -> dict:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ParamsError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
-    return validate(raw, str(path))
+    params = validate(raw, str(path))
+    return params if reads is None else only(params, reads)
+
+
+def only(params: dict, reads: tuple[str, ...]) -> dict:
+    """The keys `reads` names (dotted keys or whole sections), nested as in params.yaml, and nothing
+    else: a stage that reads a key it did not declare fails on it (KeyError), so what a stage
+    declares -- its --help list and its dvc.yaml `params:` -- is what it uses."""
+    out = {}
+    for dotted in reads:
+        *parents, last = dotted.split(".")
+        source, target = params, out
+        for part in parents:
+            source, target = source[part], target.setdefault(part, {})
+        if last not in source:
+            raise ValueError(f"a stage declares {dotted!r}, which params.yaml does not define")
+        target[last] = source[last]
+    return out
 
 
 def validate(raw, where: str = "params.yaml") -> dict:

@@ -267,3 +267,41 @@ def test_the_community_file_is_fingerprinted_wherever_it_lives(tmp_path):
     assert fingerprints[0] != fingerprints[1] and str(elsewhere) in fingerprints[0]
     assert run_stage(tmp_path, "pipeline.stages.community_file", DEFAULTS).returncode == 0
     assert "unused" in (tmp_path / "data/community_file.json").read_text()
+
+
+def test_a_stage_is_given_only_the_keys_it_declares():
+    """load_params(reads=...) hands a stage exactly its declared keys, so a key it reads without
+    declaring it (and so without DVC re-running it when that key changes) fails at once."""
+    from pipeline.params import only
+
+    params = load_params(ROOT / "params.yaml", reads=("data.source", "model", "tuning.grids.eics"))
+    assert set(params) == {"data", "model", "tuning"} and list(params["data"]) == ["source"]
+    assert params["model"] == DEFAULTS["model"] and list(params["tuning"]["grids"]) == ["eics"]
+    with pytest.raises(KeyError):
+        params["data"]["videos"]
+    with pytest.raises(ValueError, match="model.alpah"):
+        only(DEFAULTS, ("model.alpah",))
+
+
+def test_every_method_stage_runs_on_the_keys_its_dvc_stage_declares():
+    """Each method's stage, given only reads_for(its name), finds every key its tuning and fitting read."""
+    from model.methods import METHODS
+    from pipeline.config import method_options
+    from pipeline.method_knobs import grid_of, grid_points
+    from pipeline.stages.method import reads_for
+
+    for name in METHODS:
+        params = load_params(ROOT / "params.yaml", reads=reads_for([name]))
+        grid = grid_of(name, params)
+        for point in grid_points(grid) if grid else [{}]:
+            method_options(name, params, point)
+        assert params["report"]["seeds"] and params["evaluate"]["scopes"]
+
+
+def test_an_ablation_or_random_may_not_have_a_grid_of_its_own(tmp_path):
+    text = (ROOT / "params.yaml").read_text()
+    for name in ("implicit_only", "random"):
+        grid = f"    {name}: {{alpha: [1.0, 2.0, 3.0, 4.0]}}\n    eics_literal:"
+        (tmp_path / "p.yaml").write_text(text.replace("    eics_literal:", grid, 1))
+        with pytest.raises(ParamsError, match=f"tuning.grids.{name}"):
+            check_methods(load_params(tmp_path / "p.yaml"))

@@ -24,8 +24,15 @@ def fingerprint(path: Path) -> dict:
     return {"path": str(path), "size": path.stat().st_size, "md5": digest.hexdigest()}
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.community_file",
+)
+
+
 def main() -> None:
-    data = load_params()["data"]
+    data = load_params(reads=READS)["data"]
     used = data["source"] == "community"
     record = fingerprint(Path(data["community_file"])) if used else {"unused": f"data.source: {data['source']}"}
     write_text(paths.COMMUNITY_FINGERPRINT, json.dumps(record, indent=2) + "\n")
@@ -33,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.community_file"))
+    run(main, reads=READS)

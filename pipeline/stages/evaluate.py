@@ -20,8 +20,19 @@ def pair_summary(metrics: dict, ks) -> str:
             f"{metrics['median_rank_average']:.1f} (both directions averaged).")
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.audio_dim",
+    "data.visual_dim",
+    "baselines.knobs.cca",
+    "evaluate",
+    "fusion",
+    "search",
+)
+
+
 def main() -> None:
-    params = load_params()
+    params = load_params(reads=READS)
     import keras
 
     from evaluate.scores import score_test
@@ -89,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.audio_dim", "data.visual_dim", "baselines.knobs.cca", "evaluate", "fusion", "search"))
+    run(main, reads=READS)

@@ -21,13 +21,28 @@ def progress_printer():
     return show
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.videos",
+    "extract.backbone",
+    "extract.vggish",
+    "extract.inception",
+    "extract.audio_frontend",
+    "extract.shard_size",
+    "extract.batch_size",
+    "extract.engine",
+    "extract.ray",
+)
+
+
 def main(args) -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
     from pipeline.backbone_choice import modality
 
     name = args.modality
-    params = load_params()
+    params = load_params(reads=READS)
     out_dir = paths.EXTRACT / name
     clips = (
         [c for c in read_manifest(paths.MANIFEST) if not c.skip_reason] if params["data"]["source"] == "videos" else []
@@ -66,17 +81,6 @@ def main(args) -> None:
 if __name__ == "__main__":
     run(
         main,
-        reads=(
-            "data.source",
-            "data.videos",
-            "extract.backbone",
-            "extract.vggish",
-            "extract.inception",
-            "extract.audio_frontend",
-            "extract.shard_size",
-            "extract.batch_size",
-            "extract.engine",
-            "extract.ray",
-        ),
+        reads=READS,
         arguments=[("modality", {"choices": ("audio", "visual"), "help": "which backbone's features to extract"})],
     )

@@ -44,10 +44,21 @@ def video_features(params: dict):
     return features, skipped + [(c.path, reasons.get(c.clip_id, "no features")) for c in missing]
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data",
+    "synthetic",
+    "extract.skips",
+    "extract.audio_frontend",
+    "extract.pca_dim",
+    "extract.pca_whiten",
+)
+
+
 def main() -> None:
     from extract.shards import write_skip_list
 
-    params = load_params()
+    params = load_params(reads=READS)
     data = params["data"]
     skipped = []
     if data["source"] == "synthetic":
@@ -80,5 +91,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data", "synthetic", "extract.skips", "extract.audio_frontend", "extract.pca_dim",
-                     "extract.pca_whiten"))
+    run(main, reads=READS)

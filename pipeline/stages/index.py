@@ -42,8 +42,20 @@ def dataset_name(params: dict) -> str:
     return {"videos": data["videos"], "community": data["community_file"]}.get(data["source"], "synthetic data")
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.videos",  # the dataset's name, recorded in the index
+    "data.community_file",
+    "data.audio_dim",
+    "data.visual_dim",
+    "fusion.heads",
+    "index",
+)
+
+
 def main() -> None:
-    params = load_params()
+    params = load_params(reads=READS)
     import keras
 
     from evaluate.retrieval_index import RetrievalIndex, files_fingerprint, write_index
@@ -89,4 +101,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.audio_dim", "data.visual_dim", "fusion.heads", "index"))
+    run(main, reads=READS)

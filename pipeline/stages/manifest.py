@@ -21,8 +21,17 @@ def probed(clips: list[Clip]) -> list[Clip]:
     return out
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.videos",
+    "data.split_fractions",
+    "data.split_seed",
+)
+
+
 def main() -> None:
-    params = load_params()
+    params = load_params(reads=READS)
     data = params["data"]
     if data["source"] != "videos":
         write_manifest([], paths.MANIFEST)
@@ -40,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.videos", "data.split_fractions", "data.split_seed"))
+    run(main, reads=READS)

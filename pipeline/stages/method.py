@@ -12,10 +12,34 @@ the TensorFlow import is paid once.
 """
 from __future__ import annotations
 
+from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
 from pipeline import paths
 from pipeline.method_runs import chosen_point, run_seeds, write_timing
-from pipeline.params import feature_dims, load_params
+from pipeline.params import feature_dims, load_params, only
+from pipeline.schema import section_keys
 from pipeline.stage import StageError, run
+
+# the params.yaml keys each group's stage reads (${key}: the method's name): all it is given, and
+# its `params:` in dvc.yaml (`make deps`); tuning.grids and baselines.knobs are checked whole first
+SCORING = ("data.audio_dim", "data.visual_dim", "report.seeds", "evaluate.scopes", "evaluate.recall_ks")
+EICS_READS = ("model", "train", "fusion")
+READS_BY_GROUP = {
+    "RANDOM": SCORING + ("fusion.dim",),
+    "BASELINES": SCORING + ("tuning.grids.${key}", "fusion.dim", "baselines.knobs.${key}")
+    + tuple(f"baselines.{k}" for k in section_keys("baselines") if k != "knobs"),
+    "EICS_FAMILY": SCORING + ("tuning.grids.${key}",) + EICS_READS,
+    "ABLATIONS": SCORING + ("tuning.grids.eics",) + EICS_READS,  # tuned over EICS's grid, with its budget
+}
+GROUPS = {"RANDOM": RANDOM, "BASELINES": BASELINES, "EICS_FAMILY": EICS_FAMILY, "ABLATIONS": ABLATIONS}
+
+
+def reads_for(names) -> tuple[str, ...]:
+    """The keys the stage reads for these methods."""
+    keys = {}
+    for name in names:
+        group = next(g for g, members in GROUPS.items() if name in members)
+        keys.update(dict.fromkeys(k.replace("${key}", name) for k in READS_BY_GROUP[group]))
+    return tuple(keys)
 
 
 def main(args) -> None:
@@ -24,8 +48,9 @@ def main(args) -> None:
     from pipeline.config import check_methods
 
     names = args.names
-    params = load_params()
-    check_methods(params)
+    everything = load_params()
+    check_methods(everything)
+    params = only(everything, reads_for(names))
     dims = feature_dims(params)
     seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
     try:
@@ -42,7 +67,7 @@ def main(args) -> None:
 if __name__ == "__main__":
     from model.methods import METHODS
 
-    run(main, reads=("data.audio_dim", "data.visual_dim", "tuning.grids", "report.seeds",
-                     "evaluate.scopes", "evaluate.recall_ks", "model", "train", "fusion", "baselines"),
+    every_group = dict.fromkeys(k.replace("${key}", "<name>") for g in READS_BY_GROUP.values() for k in g)
+    run(main, reads=tuple(every_group),
         arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
                               "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])

@@ -7,6 +7,13 @@ from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "extract.pca_dim",
+    "extract.pca_whiten",
+)
+
 
 def main() -> None:
     from extract.atomic_files import write_npz
@@ -15,7 +22,7 @@ def main() -> None:
     from extract.pca import PCAError, fit_pca, save_pca
     from extract.shards import read_shards
 
-    params = load_params()
+    params = load_params(reads=READS)
     if params["extract"]["pca_dim"] > VISUAL_DIM:
         raise StageError(f"params.yaml: extract.pca_dim must be <= {VISUAL_DIM} (the visual backbone's size), "
                          f"got {params['extract']['pca_dim']}")
@@ -42,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "extract.pca_dim", "extract.pca_whiten"))
+    run(main, reads=READS)

@@ -39,6 +39,19 @@ def first_full_batches(split, batch: int):
     return Split(split.audio[:n], split.visual[:n], split.labels[:n], split.ids[:n]) if n else None
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.audio_dim",
+    "data.visual_dim",
+    "report.seeds",
+    "report.peer_test_batch",
+    "model",
+    "train",
+    "fusion",
+    "baselines",
+)
+
+
 def main() -> None:
     import numpy as np
 
@@ -49,7 +62,7 @@ def main() -> None:
     from model.training import TrainingDiverged
     from pipeline.config import method_options
 
-    params = load_params()
+    params = load_params(reads=READS)
     features = read_features(paths.FEATURES, *feature_dims(params))
     train, test = features.splits["train"], features.splits["test"]
     batch = params["report"]["peer_test_batch"]
@@ -82,5 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.audio_dim", "data.visual_dim", "report.seeds", "report.peer_test_batch", "model", "train",
-                     "fusion", "baselines"))
+    run(main, reads=READS)

@@ -60,12 +60,22 @@ def protocol_section(results: dict) -> str:
             + "\n".join(rows) + "\n")
 
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "report",
+    "evaluate.recall_ks",
+    "model",
+    "train",
+    "tuning.grids.eics",
+)
+
+
 def main() -> None:
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
     from pipeline.report_tables import claims_lines, map_table, time_table
 
-    params = load_params()
+    params = load_params(reads=READS)
     results = {}
     for path in sorted(paths.METHOD_RESULTS.glob("*.json")):
         summary = json.loads(path.read_text())
@@ -137,4 +147,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("report", "evaluate.recall_ks", "model", "train", "tuning.grids.eics"))
+    run(main, reads=READS)

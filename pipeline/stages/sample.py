@@ -8,9 +8,16 @@ from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import run
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.videos",
+    "sample",
+)
+
 
 def main() -> None:
-    params = load_params()
+    params = load_params(reads=READS)
     data, s = params["data"], params["sample"]
     if data["source"] != "videos" or not paths.is_bundled_sample(data["videos"]):
         paths.SAMPLE.mkdir(parents=True, exist_ok=True)
@@ -21,4 +28,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.videos", "sample"))
+    run(main, reads=READS)

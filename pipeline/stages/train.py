@@ -16,9 +16,18 @@ from pipeline import paths
 from pipeline.params import feature_dims, load_params
 from pipeline.stage import run
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.audio_dim",
+    "data.visual_dim",
+    "model",
+    "train",
+    "fusion",
+)
+
 
 def main() -> None:
-    params = load_params()  # checked against the schema: a bad knob stops the stage before any file is read
+    params = load_params(reads=READS)  # checked against the schema: a bad knob stops the stage before any file is read
     from dvclive import Live
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
@@ -65,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.audio_dim", "data.visual_dim", "model", "train", "fusion"))
+    run(main, reads=READS)

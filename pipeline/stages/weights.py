@@ -10,11 +10,20 @@ from pipeline.backbone_choice import use_standin
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
+# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
+READS = (
+    "data.source",
+    "data.videos",
+    "extract.backbone",
+    "extract.vggish",
+    "extract.inception",
+)
+
 
 def main() -> None:
     from extract.backbones import WeightsUnavailable, resolve_inception, resolve_vggish
 
-    params = load_params()
+    params = load_params(reads=READS)
     x = params["extract"]
     for key in ("vggish", "inception"):
         if paths.PRETRAINED.resolve() in (Path(x[key]).resolve(), *Path(x[key]).resolve().parents):
@@ -37,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main, reads=("data.source", "data.videos", "extract.backbone", "extract.vggish", "extract.inception"))
+    run(main, reads=READS)
