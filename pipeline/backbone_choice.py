@@ -4,6 +4,9 @@ from __future__ import annotations
 from pipeline import paths, portable
 from pipeline.stage import StageError
 
+# what decides the backbones (and whether they are the stand-ins): every stage that loads them reads these
+BACKBONE_READS = ("data.source", "data.videos", "extract.backbone", "extract.vggish", "extract.inception")
+
 
 def use_standin(params: dict) -> bool:
     """auto: the stand-in for the bundled sample, pretrained weights for anything else.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from pipeline import paths
+from pipeline.backbone_choice import BACKBONE_READS
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
@@ -22,12 +23,7 @@ def progress_printer():
 
 
 # the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
-READS = (
-    "data.source",
-    "data.videos",
-    "extract.backbone",
-    "extract.vggish",
-    "extract.inception",
+READS = BACKBONE_READS + (
     "extract.audio_frontend",
     "extract.shard_size",
     "extract.batch_size",

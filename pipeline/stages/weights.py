@@ -6,18 +6,12 @@ import shutil
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.backbone_choice import use_standin
+from pipeline.backbone_choice import BACKBONE_READS, use_standin
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
 # the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
-READS = (
-    "data.source",
-    "data.videos",
-    "extract.backbone",
-    "extract.vggish",
-    "extract.inception",
-)
+READS = BACKBONE_READS
 
 
 def main() -> None:
