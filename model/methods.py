@@ -9,6 +9,7 @@ REGISTRY = {**RANDOM, **BASELINES, **ABLATIONS, **EICS_FAMILY}  # the tables' or
 METHODS = tuple(REGISTRY)
 EICS_VARIANTS = tuple(EICS_FAMILY) + tuple(ABLATIONS)  # trained by model/eics/variants.py
 UNTUNED = tuple(RANDOM)  # no knobs: never tuned
+ABLATION_NAMES = tuple(ABLATIONS)  # tuned over EICS's grid
 CLOSED_FORM = tuple(n for n, m in REGISTRY.items() if m["kind"] == "closed_form")
 NEURAL = tuple(n for n, m in REGISTRY.items() if m["kind"] == "neural" and n not in EICS_VARIANTS)
 DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}

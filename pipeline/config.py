@@ -5,9 +5,9 @@ load (pipeline/schema.py); `check_methods` adds what needs the method registry: 
 tuning.grids and baselines.knobs, each grid's knobs and the equal budget of every grid."""
 from __future__ import annotations
 
-from model.methods import CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL, UNTUNED
+from model.methods import ABLATION_NAMES, CLOSED_FORM, EICS_VARIANTS, METHODS, NEURAL, UNTUNED
 from pipeline.eics_settings import eics_options
-from pipeline.method_knobs import ABLATION_NAMES, NEURAL_KEYS, grid_knobs, grid_points, known_knobs
+from pipeline.method_knobs import NEURAL_KEYS, grid_knobs, grid_points, known_knobs
 from pipeline.params import ParamsError
 
 

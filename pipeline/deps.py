@@ -72,10 +72,15 @@ def stage_blocks(lines: list[str]):
     return zip(starts, starts[1:] + [len(lines)])
 
 
+def foreach_group(block: list[str]) -> str | None:
+    """The registry group a stage block's `foreach: ${GROUP}` runs over, None if it has none."""
+    return next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
+
+
 def templated_modules(block: list[str]) -> list[str]:
     """The files a foreach stage's templated dependency lines name, over every item of its
     `foreach: ${GROUP}` (a group of model/registry.py, which dvc.yaml reads through `vars`)."""
-    group = next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
+    group = foreach_group(block)
     templates = [m.group(1) for m in map(TEMPLATED_LINE.match, block) if m and "${" in m.group(1)]
     if group is None or not templates:
         return []
@@ -93,7 +98,7 @@ def declared_reads(command: str, block: list[str]) -> tuple[str, ...] | None:
 
     module, *arguments = command.split()
     entry = import_module(module)
-    group = next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
+    group = foreach_group(block)
     if hasattr(entry, "READS_BY_GROUP"):
         return entry.READS_BY_GROUP[group] if group else entry.reads_for(arguments)
     return getattr(entry, "READS", None)

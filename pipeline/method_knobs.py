@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import itertools
 
-from model.methods import EICS_VARIANTS, NEURAL, UNTUNED
-from model.registry import ABLATIONS
+from model.methods import ABLATION_NAMES, EICS_VARIANTS, NEURAL, UNTUNED
 from pipeline.eics_settings import EICS_KEYS
 from pipeline.schema import section_keys
-
-ABLATION_NAMES = tuple(ABLATIONS)
 
 NEURAL_KEYS = tuple(k for k in section_keys("baselines") if k != "knobs")  # every neural baseline reads these
 

@@ -24,7 +24,6 @@ def fingerprint(path: Path) -> dict:
     return {"path": str(path), "size": path.stat().st_size, "md5": digest.hexdigest()}
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.source",
     "data.community_file",

@@ -20,7 +20,6 @@ def pair_summary(metrics: dict, ks) -> str:
             f"{metrics['median_rank_average']:.1f} (both directions averaged).")
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.audio_dim",
     "data.visual_dim",

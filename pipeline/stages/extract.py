@@ -22,7 +22,6 @@ def progress_printer():
     return show
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = BACKBONE_READS + (
     "extract.audio_frontend",
     "extract.shard_size",

@@ -44,7 +44,6 @@ def video_features(params: dict):
     return features, skipped + [(c.path, reasons.get(c.clip_id, "no features")) for c in missing]
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data",
     "synthetic",

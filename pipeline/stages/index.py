@@ -42,7 +42,6 @@ def dataset_name(params: dict) -> str:
     return {"videos": data["videos"], "community": data["community_file"]}.get(data["source"], "synthetic data")
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.source",
     "data.videos",  # the dataset's name, recorded in the index

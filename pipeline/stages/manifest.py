@@ -21,7 +21,6 @@ def probed(clips: list[Clip]) -> list[Clip]:
     return out
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.source",
     "data.videos",

@@ -7,7 +7,6 @@ from pipeline import paths
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.source",
     "extract.pca_dim",

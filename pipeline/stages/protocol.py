@@ -39,7 +39,6 @@ def first_full_batches(split, batch: int):
     return Split(split.audio[:n], split.visual[:n], split.labels[:n], split.ids[:n]) if n else None
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.audio_dim",
     "data.visual_dim",

@@ -60,7 +60,6 @@ def protocol_section(results: dict) -> str:
             + "\n".join(rows) + "\n")
 
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "report",
     "evaluate.recall_ks",

@@ -16,7 +16,6 @@ from pipeline import paths
 from pipeline.params import feature_dims, load_params
 from pipeline.stage import run
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = (
     "data.audio_dim",
     "data.visual_dim",

@@ -10,7 +10,6 @@ from pipeline.backbone_choice import BACKBONE_READS, use_standin
 from pipeline.params import load_params
 from pipeline.stage import StageError, run
 
-# the params.yaml keys this stage reads: all it is given, and its `params:` in dvc.yaml (`make deps`)
 READS = BACKBONE_READS
 
 
