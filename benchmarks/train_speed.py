@@ -1,8 +1,10 @@
 """Training time per epoch on VEGAS-sized synthetic data, against this machine's matmul rate.
 
 Counts the dense-layer FLOPs of one epoch (forward + backward = 3 x forward), measures the
-machine's float32 matmul rate with TensorFlow on a layer-sized product in the same run, and
-prints the epoch time and the fraction of that rate the training loop reaches.
+machine's matmul rate with TensorFlow on a layer-sized product in the same run, in the
+training precision (float64, `model.precision`) and in float32, and prints the epoch time,
+the fraction of the float64 rate the training loop reaches, and what float64 costs against
+float32 (the price of results that are the same bytes on every CPU).
 Run: python -m benchmarks.train_speed
 """
 import os
@@ -17,6 +19,7 @@ import tensorflow as tf  # noqa: E402
 from extract.synthetic import make_synthetic_features  # noqa: E402
 from model.eics.network import build_eics  # noqa: E402
 from model.eics.training import train_eics  # noqa: E402
+from model.precision import DTYPE  # noqa: E402
 from model.training import seed_everything  # noqa: E402
 from pipeline.eics_settings import train_config  # noqa: E402
 from pipeline.params import load_params  # noqa: E402
@@ -28,8 +31,8 @@ def dense_flops_per_sample(model):
     return sum(2 * w.shape[0] * w.shape[1] for w in model.trainable_weights if len(w.shape) == 2)
 
 
-def matmul_rate(m=BATCH, k=1024, n=2048, repeats=50):
-    a, b = tf.random.normal((m, k)), tf.random.normal((k, n))
+def matmul_rate(dtype, m=BATCH, k=1024, n=2048, repeats=50):
+    a, b = tf.random.normal((m, k), dtype=dtype), tf.random.normal((k, n), dtype=dtype)
     tf.matmul(a, b)
     start = time.perf_counter()
     for _ in range(repeats):
@@ -57,13 +60,14 @@ def main():
     )
     epoch_s = stamps[2] - stamps[1]  # epoch 2: no tracing, no validation
     flops = 3 * dense_flops_per_sample(model) * (N_TRAIN // BATCH) * BATCH
-    rate = matmul_rate()
+    rate, rate_float32 = matmul_rate(DTYPE), matmul_rate(tf.float32)
     print(
         f"training epoch on {N_TRAIN} clips, batch {BATCH}: {epoch_s:.2f} s "
         f"(first epoch with tracing {stamps[1] - stamps[0]:.2f} s)"
     )
     print(f"dense FLOPs per epoch: {flops / 1e12:.3f} TFLOP -> {flops / epoch_s / 1e9:.1f} GFLOP/s achieved")
-    print(f"matmul rate ({BATCH}x1024 @ 1024x2048, float32): {rate / 1e9:.1f} GFLOP/s")
+    print(f"matmul rate ({BATCH}x1024 @ 1024x2048): {rate / 1e9:.1f} GFLOP/s in {DTYPE}, "
+          f"{rate_float32 / 1e9:.1f} GFLOP/s in float32 (float32 / {DTYPE}: {rate_float32 / rate:.2f}x)")
     print(f"training loop reaches {flops / epoch_s / rate:.0%} of the matmul rate")
     print(f"projected 1000 epochs (paper Fig. 5): {1000 * epoch_s / 60:.0f} min")
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from model.precision import DTYPE
 from model.terms import CONSTRAINT_PAIRS, LOSS_FORMS
 
 
@@ -62,12 +63,12 @@ def total_correlation(h1, h2, ridge: float):
 
 
 def correlation_loss(ex_audio, ex_visual, ridge: float):
-    return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), tf.float32)
+    return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), DTYPE)
 
 
 def discriminative_loss(im_audio, im_visual, labels_onehot, form: str):
     if form == "literal":
-        n = tf.cast(tf.shape(labels_onehot)[0], tf.float32)
+        n = tf.cast(tf.shape(labels_onehot)[0], labels_onehot.dtype)
         return (tf.norm(im_audio - labels_onehot) + tf.norm(im_visual - labels_onehot)) / n
     return (tf.reduce_mean(tf.norm(im_audio - labels_onehot, axis=1))
             + tf.reduce_mean(tf.norm(im_visual - labels_onehot, axis=1)))
@@ -86,7 +87,7 @@ def orthogonality(h1, h2, form: str):
 
 def constraint_loss(outputs, pairs, form: str):
     return tf.add_n([orthogonality(*(outputs[k] for k in CONSTRAINT_PAIRS[p]), form=form) for p in pairs]
-                    or [tf.constant(0.0)])
+                    or [tf.constant(0.0, DTYPE)])
 
 
 def eics_loss(outputs, labels_onehot, alpha: float, beta: float, terms, constraint_pairs, corr_ridge: float, form: str):

@@ -11,6 +11,7 @@ from model.baselines.loop import NeuralOptions, predict, seeded_towers, train_wi
 from model.embedder import Embedder
 from model.linear_cca import fit_linear_cca
 from model.losses import total_correlation
+from model.precision import DTYPE
 
 
 def within_class_pairs(onehot):
@@ -29,7 +30,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, corr_
         if cluster:
             i, j = within_class_pairs(y)
             ha, hv = tf.gather(ha, i), tf.gather(hv, j)
-        return -tf.cast(total_correlation(ha, hv, corr_ridge), tf.float32)
+        return -tf.cast(total_correlation(ha, hv, corr_ridge), DTYPE)
 
     def make_embedder():
         cca = fit_linear_cca(predict(f, train.audio), predict(g, train.visual), options.dim, ridge)

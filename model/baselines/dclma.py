@@ -44,6 +44,7 @@ from keras import layers
 
 from model.baselines.loop import NeuralOptions, l2_rows, predict, train_with_validation
 from model.embedder import Embedder
+from model.precision import DTYPE
 from model.training import seed_everything
 
 OUT_HIDDEN = 512  # width of the shared output network's hidden layer (reference code)
@@ -53,7 +54,7 @@ DROPOUT = 0.5  # dropout in the shared output network and classifier (reference 
 
 def _encoder(input_dim: int, width: int, name: str, activation: str) -> keras.Sequential:
     encoder = layers.Dense(width, activation=activation, name=f"{name}_encoder")
-    return keras.Sequential([keras.Input((input_dim,)), encoder], name=name)
+    return keras.Sequential([keras.Input((input_dim,), dtype=DTYPE), encoder], name=name)
 
 
 def _off_diagonal_mean(matrix):
@@ -86,10 +87,10 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temper
     width = options.hidden[0]
     f = _encoder(train.audio.shape[1], width, "audio", options.activation)
     g = _encoder(train.visual.shape[1], width, "visual", options.activation)
-    out = keras.Sequential([keras.Input((width,)), layers.Dense(OUT_HIDDEN, activation=options.activation),
+    out = keras.Sequential([keras.Input((width,), dtype=DTYPE), layers.Dense(OUT_HIDDEN, activation=options.activation),
                             layers.Dropout(DROPOUT),
                             layers.Dense(options.dim)], name="shared_output")
-    classifier = keras.Sequential([keras.Input((options.dim,)),
+    classifier = keras.Sequential([keras.Input((options.dim,), dtype=DTYPE),
                                    layers.Dense(CLASSIFIER_HIDDEN, activation=options.activation),
                                    layers.Dropout(DROPOUT), layers.Dense(n_classes, use_bias=False)],
                                   name="shared_classifier")

@@ -13,6 +13,7 @@ from keras import layers
 from evaluate.metrics import bidirectional_map
 from model.embedder import Embedder
 from model.inference import infer_in_batches
+from model.precision import DTYPE
 from model.training import fit_on_validation, make_optimizer, seed_everything
 
 
@@ -38,7 +39,7 @@ class NeuralOptions:
 
 def mlp(input_dim, widths, out_dim, name, activation: str, out_activation=None) -> keras.Sequential:
     return keras.Sequential(
-        [keras.Input((input_dim,))]
+        [keras.Input((input_dim,), dtype=DTYPE)]
         + [layers.Dense(w, activation=activation, name=f"{name}_hidden{i + 1}") for i, w in enumerate(widths)]
         + [layers.Dense(out_dim, activation=out_activation, name=f"{name}_out")],
         name=name,
@@ -70,7 +71,7 @@ def reverse_gradient(x):
 def modality_loss(discriminator, u, w):
     """Cross-entropy of telling audio (1) from visual (0), on gradient-reversed embeddings."""
     logits = discriminator(tf.concat([reverse_gradient(u), reverse_gradient(w)], axis=0), training=True)[:, 0]
-    truth = tf.concat([tf.ones(tf.shape(u)[0]), tf.zeros(tf.shape(w)[0])], axis=0)
+    truth = tf.concat([tf.ones(tf.shape(u)[0], u.dtype), tf.zeros(tf.shape(w)[0], w.dtype)], axis=0)
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(truth, logits))
 
 
