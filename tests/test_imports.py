@@ -85,3 +85,21 @@ def test_libraries_import_downwards_only():
         layer = name.split(".")[0]
         wrong = sorted(m for m in imports_of(name) if m.split(".")[0] in above.get(layer, ()))
         assert not wrong, f"{name} imports {wrong}"
+
+
+def imported_transitively(name: str) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        for m in imports_of(todo.pop()) - seen:
+            seen.add(m)
+            todo.append(m)
+    return seen
+
+
+def test_the_backbone_stages_never_load_the_float64_model_package():
+    """Importing model.precision makes Keras build float64 layers; the pretrained backbones keep float32,
+    so the stages that run them must not import it, even indirectly (model.terms, plain names, is fine)."""
+    for name in ("pipeline.stages.extract", "pipeline.stages.weights"):
+        reached = imported_transitively(name)
+        assert "extract.backbones" in reached
+        assert "model.precision" not in reached, name
