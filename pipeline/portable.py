@@ -11,9 +11,15 @@ many threads share it. So:
   one thread, whatever the machine has or the user sets;
 - the NumPy stages compute in float64 and round once to float32 (stand-in backbones, PCA,
   clip means, fusion) or snap similarities to a grid, which hides OpenBLAS's last-bit
-  differences between core types.
+  differences between core types;
+- NumPy's AVX-512 versions of exp, log and the like are switched off: their float64 results
+  differ in the last bits from the AVX2 versions every x86-64-v3 CPU runs (measured on
+  librosa's mel filterbank), so every AVX2 CPU now takes the same code.
 
-Checked by running stages on emulated CPUs of other families (`tests/test_other_cpu.py`).
+Below AVX2 (x86-64 CPUs from before 2013-2015) the bytes still differ: FFmpeg's resampler and
+glibc's libm pick other code there (measured on an emulated Opteron G5: other waveforms).
+
+Checked by running stages as other machines and on an emulated CPU (`tests/test_videos_e2e.py`).
 The one exception is the extract stages with pretrained backbones, where InceptionV3 on a
 large collection needs the fast float32 kernels: `release_for_pretrained_backbones` restores
 the environment the user started with before TensorFlow is imported, and such features may
@@ -32,6 +38,7 @@ PINNED = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
 _user_values = {key: os.environ.get(key) for key in PINNED}
 
