@@ -67,6 +67,7 @@ def correlation_loss(ex_audio, ex_visual, ridge: float):
 
 
 def discriminative_loss(im_audio, im_visual, labels_onehot, form: str):
+    labels_onehot = tf.cast(labels_onehot, im_audio.dtype)  # one-hot labels of any float type
     if form == "literal":
         n = tf.cast(tf.shape(labels_onehot)[0], labels_onehot.dtype)
         return (tf.norm(im_audio - labels_onehot) + tf.norm(im_visual - labels_onehot)) / n
