@@ -10,8 +10,7 @@ import tensorflow as tf
 from model.baselines.loop import NeuralOptions, predict, seeded_towers, train_with_validation
 from model.embedder import Embedder
 from model.linear_cca import fit_linear_cca
-from model.losses import total_correlation
-from model.precision import DTYPE
+from model.losses import correlation_loss
 
 
 def within_class_pairs(onehot):
@@ -30,7 +29,7 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, ridge: float, corr_
         if cluster:
             i, j = within_class_pairs(y)
             ha, hv = tf.gather(ha, i), tf.gather(hv, j)
-        return -tf.cast(total_correlation(ha, hv, corr_ridge), DTYPE)
+        return correlation_loss(ha, hv, corr_ridge)
 
     def make_embedder():
         cca = fit_linear_cca(predict(f, train.audio), predict(g, train.visual), options.dim, ridge)
