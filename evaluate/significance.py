@@ -2,48 +2,50 @@
 in the test split and the seeds that happened to be drawn?
 
 Scores are per seed and per test clip: a clip's AP as an audio query and as a visual query,
-averaged (every clip is a query in both directions). A method's average MAP is the mean over
-its seeds and clips. The difference Δ = method minus reference is tested with a two-level
-paired bootstrap: each resample draws the test clips with replacement (the same clips for
-both methods: the comparison is paired by clip) and, independently for each method, its
-seeds with replacement (seed 0 of one method has nothing to do with seed 0 of another).
-The two-sided p-value is the share of resampled differences, centred on the observed one,
-at least as far from it as the observed difference is from zero ((1 + count) / (1 + B)); the
-95 % interval is the percentile interval of the resampled differences. So a difference that
-one lucky seed makes is not called significant, nor one that a few clips make.
+averaged. A method's average MAP is the mean over its seeds and clips, and Δ = method minus
+reference. The test is a t-test on Δ whose standard error has both sources of randomness,
+estimated from a two-way (seed x clip) analysis of variance, with Satterthwaite's degrees of
+freedom (a mixed model with random seeds and random clips):
 
-Monte-Carlo resolution: with B = 50,000 resamples the standard error of a p-value near 0.05
-is sqrt(0.05 * 0.95 / B) = 0.00097. Over a table's comparisons with its reference, Holm's
-step-down correction controls the family-wise error at 0.05 (`holm`); an adjusted p-value
-within three Monte-Carlo standard errors of 0.05, or within 0.045-0.055 (the wider of the
-two), is `borderline`, never a verdict.
-Seeded, so a report is reproducible.
+- paired seeds (seed i of both methods shares initialisation and batch order: EICS and its
+  ablations): z = method - reference per seed and clip; Var(Δ) = σ²_seed/S + σ²_clip/C +
+  σ²_residual/(S C), from the row, column and residual mean squares of z;
+- unpaired seeds: each method's own seed variance (from its row and residual mean squares)
+  plus the variance over clips of the seed-averaged difference, less the residual parts that
+  both would otherwise count twice.
+
+A variance component estimated below zero is set to zero. With one seed per method only the
+clips vary. The two-sided p-value and the 95 % interval come from Student's t with those
+degrees of freedom. Its false-positive rate was measured by simulation
+(`evaluate/significance_simulation.py`; tests/test_significance_size.py and docs/findings.md):
+within 0.03-0.06 at a nominal 0.05 from clip-dominated to seed-dominated data, paired or not.
+
+Holm's step-down correction runs over a table's comparisons with its reference (`holm`). The
+reading of an adjusted p (`Adjusted.reading`): below 0.01 significant, 0.01 up to 0.10
+borderline (weak evidence: in replications with other seeds such a p falls on either side of
+0.05 often), 0.10 and above no significant difference. A p below 0.001 prints "< 0.001".
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-N_RESAMPLES = 50_000
-ALPHA = 0.05
-BAND = 0.005  # an adjusted p in ALPHA +- BAND (0.045-0.055) is borderline whatever its Monte-Carlo error
-SEED = 0
-_CHUNK = 2_000
+SIGNIFICANT = 0.01  # an adjusted p below this is a verdict
+NOT_SIGNIFICANT = 0.10  # an adjusted p at or above this reads "no significant difference"; between: borderline
+LEVEL = 0.05  # the level the false-positive rate was measured at
 
 
 @dataclass(frozen=True)
-class PairedComparison:
+class Comparison:
     difference: float  # method minus reference: mean over seeds and clips
-    p_value: float  # two-sided, two-level bootstrap over seeds and clips
-    low: float  # 95 % bootstrap interval of the difference
+    standard_error: float
+    df: float  # Satterthwaite degrees of freedom
+    p_value: float  # two-sided
+    low: float  # 95 % interval of the difference
     high: float
-    resamples: int
-
-    @property
-    def standard_error(self) -> float:
-        """Monte-Carlo standard error of the p-value."""
-        return float(np.sqrt(max(self.p_value * (1 - self.p_value), 1e-12) / self.resamples))
+    paired: bool
 
 
 def per_clip_ap(a2v_ap, v2a_ap) -> np.ndarray:
@@ -52,62 +54,126 @@ def per_clip_ap(a2v_ap, v2a_ap) -> np.ndarray:
     return (a2v + v2a) / 2
 
 
-def _clip_counts(rng, n: int, rows: int) -> np.ndarray:
-    """rows x n: how often each clip is drawn when n clips are drawn with replacement."""
-    drawn = rng.integers(0, n, size=(rows, n)) + np.arange(rows)[:, None] * n
-    return np.bincount(drawn.ravel(), minlength=rows * n).reshape(rows, n).astype(np.float64)
+def _two_way(y: np.ndarray) -> tuple[float, float, float, float, float]:
+    """(row mean square, its df, column mean square, residual mean square, its df) of seeds x clips."""
+    s, c = y.shape
+    rows, cols, grand = y.mean(axis=1), y.mean(axis=0), y.mean()
+    ms_rows = c * float(np.sum((rows - grand) ** 2)) / (s - 1) if s > 1 else 0.0
+    ms_cols = s * float(np.sum((cols - grand) ** 2)) / (c - 1) if c > 1 else 0.0
+    df_e = (s - 1) * (c - 1)
+    resid = y - rows[:, None] - cols[None, :] + grand
+    ms_e = float(np.sum(resid ** 2)) / df_e if df_e > 0 else 0.0
+    return ms_rows, s - 1, ms_cols, ms_e, df_e
 
 
-def seeds_and_clips_test(method, reference, resamples: int = N_RESAMPLES, seed: int = SEED) -> PairedComparison:
-    """Compare seeds x clips scores of a method and of the reference on the same clips (columns);
-    the two may have different seed counts. A clip that is NaN for either is left out."""
+def _satterthwaite(terms: list[tuple[float, float, float]]) -> tuple[float, float]:
+    """(variance, df) of sum(coef * mean square) for terms (coef, mean square, df)."""
+    variance = sum(c * ms for c, ms, _ in terms)
+    denominator = sum((c * ms) ** 2 / df for c, ms, df in terms if df > 0 and ms > 0)
+    return max(variance, 0.0), (variance ** 2 / denominator if denominator > 0 else math.inf)
+
+
+def _terms_paired(z: np.ndarray) -> list:
+    s, c = z.shape
+    ms_r, df_r, ms_c, ms_e, df_e = _two_way(z)
+    if s == 1:
+        return [(1 / c, ms_c, c - 1)]
+    n = s * c
+    terms = [(1 / n, ms_e, df_e)]
+    if ms_r > ms_e:  # seed component above zero
+        terms += [(1 / n, ms_r, df_r), (-1 / n, ms_e, df_e)]
+    if ms_c > ms_e:  # clip component above zero
+        terms += [(1 / n, ms_c, c - 1), (-1 / n, ms_e, df_e)]
+    return terms
+
+
+def _terms_unpaired(m: np.ndarray, r: np.ndarray) -> list:
+    c = m.shape[1]
+    d = m.mean(axis=0) - r.mean(axis=0)
+    ms_d = float(np.var(d, ddof=1)) if c > 1 else 0.0  # clip-to-clip variance of the seed-averaged difference
+    terms, residual_in_d = [], []
+    for y in (m, r):
+        s = y.shape[0]
+        if s == 1:
+            continue
+        ms_r, df_r, _, ms_e, df_e = _two_way(y)
+        n = s * c
+        terms.append((1 / n, ms_e, df_e))  # the residual, counted once
+        residual_in_d.append((ms_e / s, -1 / n, ms_e, df_e))
+        if ms_r > ms_e:
+            terms += [(1 / n, ms_r, df_r), (-1 / n, ms_e, df_e)]
+    if ms_d > sum(x[0] for x in residual_in_d):  # clip (interaction) component above zero
+        terms += [(1 / c, ms_d, c - 1)] + [(coef, ms, df) for _, coef, ms, df in residual_in_d]
+    elif not residual_in_d:  # one seed each: only the clips vary
+        terms = [(1 / c, ms_d, c - 1)]
+    return terms
+
+
+def _merge(terms: list) -> list:
+    """Terms with the same mean square and df combined (Satterthwaite counts each mean square once)."""
+    merged = {}
+    for coef, ms, df in terms:
+        merged[(ms, df)] = merged.get((ms, df), 0.0) + coef
+    return [(coef, ms, df) for (ms, df), coef in merged.items() if coef != 0.0]
+
+
+def seeds_and_clips_test(method, reference, paired: bool = False) -> Comparison:
+    """Compare seeds x clips scores of a method and of the reference on the same clips (columns).
+    `paired`: seed i of both shares its randomness (both need the same seeds, in order). A clip
+    that is NaN for either is left out."""
+    from scipy import stats
+
     m, r = np.atleast_2d(np.asarray(method, float)), np.atleast_2d(np.asarray(reference, float))
     if m.shape[1] != r.shape[1]:
         raise ValueError(f"paired scores need the same clips, got {m.shape[1]} and {r.shape[1]}")
+    if paired and m.shape[0] != r.shape[0]:
+        raise ValueError(f"paired seeds need the same number of seeds, got {m.shape[0]} and {r.shape[0]}")
     keep = ~(np.isnan(m).any(axis=0) | np.isnan(r).any(axis=0))
     m, r = m[:, keep], r[:, keep]
-    n = m.shape[1]
-    observed = float(m.mean() - r.mean())
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for start in range(0, resamples, _CHUNK):  # bounded memory at VEGAS size (5,621 clips)
-        rows = min(_CHUNK, resamples - start)
-        clips = _clip_counts(rng, n, rows) / n  # rows x n, each row sums to 1
-        seeds_m = rng.multinomial(len(m), np.full(len(m), 1 / len(m)), size=rows) / len(m)  # rows x seeds
-        seeds_r = rng.multinomial(len(r), np.full(len(r), 1 / len(r)), size=rows) / len(r)
-        diffs.append(((clips @ m.T) * seeds_m).sum(axis=1) - ((clips @ r.T) * seeds_r).sum(axis=1))
-    diffs = np.concatenate(diffs)
-    extreme = int(np.sum(np.abs(diffs - observed) >= abs(observed) - 1e-15))
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    return PairedComparison(observed, min((1 + extreme) / (1 + resamples), 1.0), float(low), float(high), resamples)
+    difference = float(m.mean() - r.mean())
+    terms = _merge(_terms_paired(m - r) if paired else _terms_unpaired(m, r))
+    variance, df = _satterthwaite(terms)
+    se = math.sqrt(variance)
+    if se == 0.0:
+        p = 1.0 if difference == 0.0 else 0.0
+        return Comparison(difference, 0.0, df, p, difference, difference, paired)
+    p = float(2 * stats.t.sf(abs(difference) / se, df))
+    half = float(stats.t.ppf(0.975, df)) * se
+    return Comparison(difference, se, float(df), p, difference - half, difference + half, paired)
 
 
 @dataclass(frozen=True)
 class Adjusted:
-    """A comparison after Holm's correction over its table: the adjusted p-value, its Monte-Carlo
-    standard error, and the reading."""
+    """A comparison after Holm's correction over its table, and its reading."""
 
-    test: PairedComparison
+    test: Comparison
     p_holm: float
-    standard_error: float
-    borderline: bool
 
     @property
     def significant(self) -> bool:
-        return not self.borderline and self.p_holm < ALPHA
+        return self.p_holm < SIGNIFICANT
+
+    @property
+    def borderline(self) -> bool:
+        return SIGNIFICANT <= self.p_holm < NOT_SIGNIFICANT
+
+    @property
+    def reading(self) -> str:
+        return "significant" if self.significant else "borderline" if self.borderline else "no significant difference"
 
 
-def holm(tests: dict, alpha: float = ALPHA) -> dict:
-    """{name: Adjusted}: Holm's step-down correction of the raw p-values of `tests` ({name:
-    PairedComparison}). The k-th smallest p (k = 0, 1, ...) is held to alpha / (m - k), i.e. its
-    adjusted value is max over j <= k of min(1, (m - j) p_j), compared with alpha. An adjusted
-    value within max(3 standard errors, BAND) of alpha reads borderline."""
+def holm(tests: dict) -> dict:
+    """{name: Adjusted}: Holm's step-down correction of the p-values of `tests` ({name: Comparison}):
+    the k-th smallest p (k = 0, 1, ...) is scaled by (m - k), and each adjusted value is the
+    largest scaled value up to its own (capped at 1)."""
     order = sorted(tests, key=lambda name: tests[name].p_value)
-    m, running, error, out = len(order), 0.0, 0.0, {}
+    m, running, out = len(order), 0.0, {}
     for k, name in enumerate(order):
-        test = tests[name]
-        scaled = min(1.0, (m - k) * test.p_value)
-        if scaled >= running:
-            running, error = scaled, (m - k) * test.standard_error
-        out[name] = Adjusted(test, running, error, abs(running - alpha) <= max(3 * error, BAND))
+        running = max(running, min(1.0, (m - k) * tests[name].p_value))
+        out[name] = Adjusted(tests[name], running)
     return out
+
+
+def p_text(p: float) -> str:
+    """A p-value as the report prints it: three significant digits, "< 0.001" below 0.001."""
+    return "< 0.001" if p < 0.001 else f"{p:.3g}"

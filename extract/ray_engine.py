@@ -57,7 +57,7 @@ def start_ray(address: str) -> None:
     if address:
         ray.init(address=address, **common)
     else:
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, **common)
+        ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, **common)  # never a running cluster
 
 
 def _decode(row: dict, prepare_only: Callable[[], Modality]) -> dict:

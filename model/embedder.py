@@ -2,7 +2,7 @@
 rows (of any split) into one shared space, ranked there by cosine similarity."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -12,3 +12,4 @@ import numpy as np
 class Embedder:
     embed_audio: Callable[[np.ndarray], np.ndarray]
     embed_visual: Callable[[np.ndarray], np.ndarray]
+    history: list = field(default_factory=list)  # per epoch of a trained network: losses and validation MAPs

@@ -33,10 +33,10 @@ class InputScaler:
         return self.audio_mean is not None
 
     def audio(self, x: np.ndarray) -> np.ndarray:
-        return x if not self.active else ((x - self.audio_mean) / self.audio_scale).astype(np.float32)
+        return x if not self.active else ((x - self.audio_mean) / self.audio_scale)
 
     def visual(self, x: np.ndarray) -> np.ndarray:
-        return x if not self.active else ((x - self.visual_mean) / self.visual_scale).astype(np.float32)
+        return x if not self.active else ((x - self.visual_mean) / self.visual_scale)
 
     def split(self, split):
         """The same `extract.feature_store.Split`, features scaled."""

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from model.precision import DTYPE
 from model.terms import CONSTRAINT_PAIRS, LOSS_FORMS
 
 
@@ -63,7 +62,7 @@ def total_correlation(h1, h2, ridge: float):
 
 
 def correlation_loss(ex_audio, ex_visual, ridge: float):
-    return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), DTYPE)
+    return -tf.cast(total_correlation(ex_audio, ex_visual, ridge), ex_audio.dtype)
 
 
 def discriminative_loss(im_audio, im_visual, labels_onehot, form: str):
@@ -88,7 +87,7 @@ def orthogonality(h1, h2, form: str):
 
 def constraint_loss(outputs, pairs, form: str):
     return tf.add_n([orthogonality(*(outputs[k] for k in CONSTRAINT_PAIRS[p]), form=form) for p in pairs]
-                    or [tf.constant(0.0, DTYPE)])
+                    or [tf.constant(0.0, outputs["ex_audio"].dtype)])
 
 
 def eics_loss(outputs, labels_onehot, alpha: float, beta: float, terms, constraint_pairs, corr_ridge: float, form: str):

@@ -13,6 +13,14 @@ ABLATION_NAMES = tuple(ABLATIONS)  # tuned over EICS's grid
 CLOSED_FORM = tuple(n for n, m in REGISTRY.items() if m["kind"] == "closed_form")
 NEURAL = tuple(n for n, m in REGISTRY.items() if m["kind"] == "neural" and n not in EICS_VARIANTS)
 DISPLAY = {name: m["display"] for name, m in REGISTRY.items()}
+# Methods whose seed i shares its randomness: the EICS variants build the same network layers in the same
+# order from the seed (same initial weights where their layers coincide) and draw the same batch order.
+# The report pairs their seeds; every other comparison treats the two methods' seeds as unrelated.
+SHARED_SEEDS = EICS_VARIANTS
+
+
+def seeds_shared(a: str, b: str) -> bool:
+    return a in SHARED_SEEDS and b in SHARED_SEEDS
 
 
 TABLE2 = tuple(n for n, m in REGISTRY.items() if 2 in m["tables"])  # compared methods
@@ -23,7 +31,9 @@ UNSUPERVISED = tuple(n for n, m in BASELINES.items() if not m["supervised"])
 
 
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
-    """Fit the named method on `train` (`val` for methods that select an epoch) -> `model.embedder.Embedder`."""
+    """Fit the named method on `train` (`val` for methods that select an epoch) -> `model.embedder.Embedder`.
+    EICS's variants and DCLMA also take `watch` ({name: Split}): splits scored after every epoch and recorded
+    in the embedder's history, never used to choose anything."""
     if name not in REGISTRY:
         raise ValueError(f"unknown method {name!r}; choose from {list(METHODS)}")
     from importlib import import_module
@@ -38,5 +48,8 @@ def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
     from model.input_scaling import fit_input_scaler
 
     scaler = fit_input_scaler(train, options["options"].input_scaling)
+    if options.get("watch"):  # splits scored beside validation (the `protocol` stage), scaled the same way
+        options = {**options, "watch": {k: scaler.split(s) for k, s in options["watch"].items()}}
     embedder = fit(scaler.split(train), scaler.split(val), n_classes, seed, **options)
-    return Embedder(lambda a: embedder.embed_audio(scaler.audio(a)), lambda v: embedder.embed_visual(scaler.visual(v)))
+    return Embedder(lambda a: embedder.embed_audio(scaler.audio(a)), lambda v: embedder.embed_visual(scaler.visual(v)),
+                    embedder.history)

@@ -1,22 +1,48 @@
-"""The precision every network in this package trains and runs in: float64.
+"""The floating-point precision networks train and run in, chosen by the caller.
 
-Importing this module sets Keras's default float type, so each layer built afterwards keeps
-float64 weights and computes in float64; the training loop, the losses and inference feed it
-float64 tensors (`DTYPE`).
+Nothing happens at import. A fit runs inside `fitting_precision("float64")` (or "float32"):
+Keras builds every layer in that type while the block runs, and the training loop, the losses
+and the inputs follow the type of the model they feed (`dtype()`, `model_dtype`). The stages
+take the precision from params.yaml (`fits.precision_train` for `train` and `make grid`,
+`fits.precision_report` for the method stages and `protocol`).
 
-Why not float32: TensorFlow's float32 matrix products go through oneDNN, which picks its
-kernels by the CPU's instruction set, so the last bits of every product, and after a few
-hundred optimiser steps the trained model, differ between CPU families. Its float64
-products are Eigen code compiled into the wheel: the same bits on every x86-64 CPU given the
-same thread partition (pinned by `pipeline.portable`). Measured with one script of float32
-and float64 products (K up to 1024) natively on an AMD EPYC with AVX-512 and emulated as
-Haswell, EPYC-Rome, Opteron G5 and Sandy Bridge: every float32 product shape differed
-between some of them, no float64 one did. The pretrained backbones (`extract`) never import
-this package and keep float32.
+float64: TensorFlow's float64 products are Eigen code compiled into the wheel, the same bits
+on every x86-64 CPU with AVX2 given the same thread partition (measured natively and on
+emulated Haswell, EPYC-Rome, Opteron G5 and Sandy Bridge). float32: its products go through
+oneDNN, whose kernels follow the CPU's instruction set, so the last bits (and, after a few
+hundred optimiser steps, the trained model) differ between CPU families; it is several times
+faster (benchmarks/train_speed.py). The pretrained backbones (`extract`) never import this
+module and keep float32.
 """
 from __future__ import annotations
 
-import keras
+from contextlib import contextmanager
 
-DTYPE = "float64"
-keras.config.set_floatx(DTYPE)
+from model.terms import PRECISIONS
+
+
+def dtype() -> str:
+    """The float type layers are built in now (Keras's floatx)."""
+    import keras
+
+    return keras.config.floatx()
+
+
+@contextmanager
+def fitting_precision(name: str):
+    """Build, train and run networks in `name` ("float64" or "float32") inside the block."""
+    import keras
+
+    if name not in PRECISIONS:
+        raise ValueError(f"unknown precision {name!r}; choose from {list(PRECISIONS)}")
+    before = keras.config.floatx()
+    keras.config.set_floatx(name)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(before)
+
+
+def model_dtype(model) -> str:
+    """The float type a built Keras model takes as input (its first input's)."""
+    return model.inputs[0].dtype

@@ -18,3 +18,5 @@ OPTIMIZERS = ("sgd", "adam")
 INPUT_SCALINGS = ("none", "global")
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu")
+
+PRECISIONS = ("float64", "float32")  # model.precision: what a network is built, trained and run in

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from model.precision import DTYPE
+from model.precision import dtype
 from model.terms import OPTIMIZERS
 
 
@@ -90,9 +90,9 @@ def fit_on_validation(models, loss_fn, validate, train, n_classes: int, optimize
     variables = []
     for model in models:
         variables += [v for v in model.trainable_variables if all(v is not w for w in variables)]
-    audio = tf.constant(train.audio, DTYPE)
-    visual = tf.constant(train.visual, DTYPE)
-    onehot = tf.one_hot(train.labels, n_classes, dtype=DTYPE)
+    audio = tf.constant(train.audio, dtype())
+    visual = tf.constant(train.visual, dtype())
+    onehot = tf.one_hot(train.labels, n_classes, dtype=dtype())
     batch = min(batch_size, len(train))
     n_batches = len(train) // batch
 

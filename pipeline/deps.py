@@ -99,8 +99,10 @@ def declared_reads(command: str, block: list[str]) -> tuple[str, ...] | None:
     module, *arguments = command.split()
     entry = import_module(module)
     group = foreach_group(block)
-    if hasattr(entry, "READS_BY_GROUP"):
-        return entry.READS_BY_GROUP[group] if group else entry.reads_for(arguments)
+    if group:
+        return entry.READS_BY_GROUP[group]
+    if arguments and hasattr(entry, "reads_for"):
+        return entry.reads_for(arguments)
     return getattr(entry, "READS", None)
 
 

@@ -2,15 +2,15 @@
 significance against the best row (bold = tied for best)."""
 from __future__ import annotations
 
-SIGNIFICANCE_NOTE = ("p-value: paired bootstrap of the per-clip average AP (test clips resampled; one fit per row, "
-                     "so seeds are not resampled here: results/report.md tests over seeds too) against the row with "
-                     "the highest average MAP, Holm-corrected; Δ = row minus that row; bold: not significantly worse "
-                     "than it at 0.05 (so every bold row is tied for best).")
+SIGNIFICANCE_NOTE = ("p-value: t-test of the per-clip average AP paired by clip (one fit per row, so only the clips "
+                     "vary here: results/report.md tests over seeds too) against the row with the highest average "
+                     "MAP, Holm-corrected; Δ = row minus that row; below 0.01 significant, 0.01-0.10 borderline; "
+                     "bold: not significantly worse than it (so every bold row is tied for best).")
 
 
 def comparison_table(rows: dict, recall_ks) -> str:
     """Markdown rows of TestScores with significance against the best average MAP (bold = tied for best)."""
-    from evaluate.significance import holm, per_clip_ap, seeds_and_clips_test
+    from evaluate.significance import holm, p_text, per_clip_ap, seeds_and_clips_test
     from evaluate.tables import markdown_table
 
     numbers = {name: scores.numbers() for name, scores in rows.items()}
@@ -30,7 +30,7 @@ def comparison_table(rows: dict, recall_ks) -> str:
             text.append("best")
         else:
             t = adjusted.test
-            text.append(f"{adjusted.p_holm:.3g}{' borderline' if adjusted.borderline else ''} "
+            text.append(f"{p_text(adjusted.p_holm)}{' borderline' if adjusted.borderline else ''} "
                         f"(Δ {t.difference:+.4f}, 95 % CI {t.low:+.4f} … {t.high:+.4f})")
         table.append([name, *text])
     header = ["Method", "A→V", "V→A", "Avg. MAP", "Class-averaged MAP", *[f"class R@{k}" for k in recall_ks],

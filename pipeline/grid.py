@@ -55,8 +55,11 @@ def fit_grid(grid=GRID, jobs: int = JOBS) -> list[dict]:
     """Validation MAP of every (alpha, beta) in `grid` x `grid`, `jobs` fits at a time."""
     from extract.feature_store import read_features
     from pipeline.params import feature_dims, load_params
+    from pipeline.portable import pin_fit_threads
 
-    read_features(paths.FEATURES, *feature_dims(load_params()), splits=("train", "val"))  # bad input: one line, here
+    params = load_params()
+    read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))  # bad input: one line, here
+    pin_fit_threads(params["fits"]["threads"])  # the workers inherit it: each fit as the `train` stage runs it
     points = [(a, b) for a in grid for b in grid]
     print(f"grid: {len(points)} EICS fits, {jobs} at a time", flush=True)
     rows = []

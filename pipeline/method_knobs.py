@@ -53,3 +53,15 @@ def grid_knobs(grid: dict | list) -> set:
     return set().union(*grid_points(grid))
 
 
+
+
+def default_values(name: str, params: dict) -> dict:
+    """Every knob of `name` at params.yaml's own value (what a tuning point changes)."""
+    if name in UNTUNED:
+        return {}
+    if name in EICS_VARIANTS:
+        from pipeline.eics_settings import eics_knobs
+
+        return eics_knobs(params)
+    own = dict(params["baselines"]["knobs"].get(name, {}))
+    return {**{k: params["baselines"][k] for k in NEURAL_KEYS}, **own} if name in NEURAL else own

@@ -1,31 +1,166 @@
-"""What a method stage does for one method: find the point it runs at (tuning it on validation,
-or reading EICS's choice), fit and score it once per seed on test, record the seconds apart."""
+"""The `methods` stage's fits, for every method at once, fanned out on Ray (`pipeline.fanout`):
+
+1. tuning: every grid point (params `tuning.grids`) x the first `tuning.seeds` of report.seeds;
+   the point is chosen on mean validation MAP by the rule of `pipeline.tuning_choice`;
+2. as soon as a method's tuning fits are in, the seeds of report.seeds not yet fitted at its
+   chosen point (a tuning fit at the chosen point and a report seed is that seed's run: no fit
+   twice).
+
+Random and other methods without a grid go straight to 2. Every fit is saved as it finishes
+(`pipeline.fit_records`): a re-run or a resumed run fits only what is missing. Per method it
+writes results/tuning/<name>.json (every point's validation MAP per seed, its spread, the
+choice and the rule), results/methods/<name>.json (per seed: test numbers and per-query APs)
+and results/timings/<name>.json (seconds, apart: they differ between runs)."""
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 
 from pipeline import paths
+from pipeline.stage import StageError
+
+# heaviest first, so the quick closed-form fits fill the last gaps
+ORDER = ("neural", "closed_form")
 
 
-def chosen_point(name: str, params: dict, train, val, n_classes: int) -> tuple[str | None, dict, list[float]]:
-    """(whose tuning the method runs at, that tuning summary, the seconds of each point it tuned);
-    tunes `name` when it has a grid. Sees the train and validation splits only."""
+class MethodRun:
+    """One method's progress: its tuning jobs, then its seeds at the chosen point."""
+
+    def __init__(self, name: str, params: dict, records):
+        from pipeline.config import method_options
+        from pipeline.method_knobs import grid_of, grid_points
+
+        self.name, self.params, self.records = name, params, records
+        grid = grid_of(name, params)
+        self.points = grid_points(grid) if grid is not None else []
+        self.seeds = params["report"]["seeds"]
+        self.tuning_seeds = self.seeds[:params["tuning"]["seeds"]] if self.points else []
+        self.options = lambda point: method_options(name, params, point)
+        self.fits, self.waiting, self.chosen, self.tuning = {}, set(), None, None
+
+    def key(self, point: dict, seed: int) -> str:
+        return self.records.key(self.options(point), seed)
+
+    def start(self) -> list:
+        """The jobs of round 1 (round 2 for a method without a grid) that have no record yet."""
+        if not self.points:
+            self.choose()
+            return self.missing([({}, s) for s in self.seeds])
+        return self.missing([(p, s) for p in self.points for s in self.tuning_seeds])
+
+    def missing(self, fits: list) -> list:
+        from pipeline.fit_task import FitJob
+
+        jobs = []
+        for point, seed in fits:
+            k = self.key(point, seed)
+            kept = self.records.get(k)
+            if kept is not None:
+                self.fits[k] = kept
+            elif k not in self.fits and k not in self.waiting:
+                self.waiting.add(k)
+                jobs.append(FitJob(self.name, point, seed))
+        return jobs if jobs else self.advance()
+
+    def finished(self, job, record: dict) -> list:
+        if "diverged" in record:
+            raise StageError(f"{self.name} at {job.point or 'its params.yaml values'}, seed {job.seed}: "
+                             f"{record['diverged']} (the method's learning rate in params.yaml)")
+        record = json.loads(json.dumps(record))  # the same values whether fitted now or read back
+        k = self.key(job.point, job.seed)
+        self.records.put(k, record)
+        self.fits[k] = record
+        self.waiting.discard(k)
+        what = f"{self.name} {job.point}" if job.point else self.name
+        print(f"{what} seed {job.seed}: validation MAP {record['val_map_average']:.4f} ({record['seconds']:.1f} s)",
+              flush=True)
+        return [] if self.waiting else self.advance()
+
+    def advance(self) -> list:
+        """Round 1 done: choose and start round 2; round 2 done: write the files."""
+        if self.chosen is None:
+            self.choose()
+            return self.missing([(self.chosen, s) for s in self.seeds])
+        self.write()
+        return []
+
+    def choose(self) -> None:
+        from extract.atomic_files import write_text
+        from pipeline.method_knobs import default_values
+        from pipeline.schema import AUTHORS
+        from pipeline.tuning_choice import choose, edges
+
+        if not self.points:
+            self.chosen = {}
+            self.tuning = {"method": self.name, "budget": 0, "seeds": [], "chosen": {}, "chosen_val_map_average": None,
+                           "rule": None, "tied": [], "edges": [], "points": []}
+        else:
+            scores = [[self.fits[self.key(p, s)]["val_map_average"] for s in self.tuning_seeds] for p in self.points]
+            choice = choose(self.points, scores, default_values(self.name, self.params), AUTHORS.get(self.name))
+            self.chosen = self.points[choice["index"]]
+            self.tuning = {
+                "method": self.name, "budget": len(self.points), "seeds": self.tuning_seeds, "chosen": self.chosen,
+                "chosen_val_map_average": float(np.mean(scores[choice["index"]])), "rule": choice["rule"],
+                "tied": [self.points[i] for i in choice["tied"]], "edges": edges(self.points, self.chosen),
+                "points": [{"point": p, "val_map_average": float(np.mean(s)), "val_map_by_seed": s,
+                            "val_map_std": float(np.std(s, ddof=1)) if len(s) > 1 else 0.0,
+                            "standard_error_of_gap_to_best": choice["standard_errors"][i]}
+                           for i, (p, s) in enumerate(zip(self.points, scores))]}
+            print(f"{self.name}: chose {self.chosen} ({choice['rule']})", flush=True)
+        write_text(paths.TUNING / f"{self.name}.json", json.dumps(self.tuning, indent=2) + "\n")
+
+    def write(self) -> None:
+        from pipeline.method_knobs import tuned_as
+
+        runs = [self.fits[self.key(self.chosen, s)] for s in self.seeds]
+        write_summary(self.name, tuned_as(self.name, self.params), self.chosen, self.tuning, runs)
+        tuning_seconds = [[self.fits[self.key(p, s)]["seconds"] for s in self.tuning_seeds] for p in self.points]
+        write_timing(self.name, self.tuning, tuning_seconds, [r["seconds"] for r in runs])
+        self.records.keep_only_used()
+        print(f"{self.name}: average MAP {np.mean([r['run']['average'] for r in runs]):.4f} over "
+              f"{len(runs)} seeds", flush=True)
+
+
+def run_methods(names, params: dict, shared: dict, fanout, records_for) -> None:
+    """Tune and run every method of `names` (`records_for(name)`: its `FitRecords`), on one queue."""
+    from model.methods import REGISTRY
+    from pipeline.fanout import run_tasks
+    from pipeline.fit_task import fit_and_score
+
+    ordered = sorted(names, key=lambda n: ORDER.index(REGISTRY[n]["kind"]))
+    runs = {name: MethodRun(name, params, records_for(name)) for name in ordered}
+    jobs = [job for run in runs.values() for job in run.start()]
+    print(f"methods: {len(jobs)} fits to run now ({', '.join(ordered)})", flush=True)
+    run_tasks(fit_and_score, jobs, shared, fanout, lambda job, record: runs[job.name].finished(job, record))
+
+
+def write_summary(name: str, tuned: str | None, point: dict, tuning: dict, records: list[dict]) -> None:
+    """results/methods/<name>.json: per seed its test numbers, their mean and std, the mean precision
+    at scope, and per seed and test clip (in the feature file's order) its AP as a query in each
+    direction: what the report's significance tests compare."""
+    from evaluate.scores import DIRECTIONS
     from extract.atomic_files import write_text
-    from pipeline.method_knobs import tuned_as
-    from pipeline.tune import tune
 
-    tuned = tuned_as(name, params)
-    summary, seconds = tune(name, params, train, val, n_classes)
-    write_text(paths.TUNING / f"{name}.json", json.dumps(summary, indent=2) + "\n")
-    return tuned, summary, seconds
+    runs = [r["run"] for r in records]
+    summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"],
+               "tuning_seeds": tuning["seeds"],
+               "tuning_rule": tuning["rule"], "tuning_edges": tuning["edges"], "runs": runs,
+               "precision_at": {d: {k: float(np.mean([r["precision_at"][d][k] for r in records]))
+                                    for k in records[0]["precision_at"][d]} for d in DIRECTIONS}}
+    numeric = [k for k in runs[0] if k not in ("seed", "queries_left_out")]
+    for k in numeric:
+        values = np.array([r[k] for r in runs])
+        summary[f"{k}_mean"] = float(values.mean())
+        summary[f"{k}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    summary["per_query_ap_by_seed"] = {d: [r["per_query_ap"][d] for r in records] for d in DIRECTIONS}
+    write_text(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
 
 
-def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_seconds: list[float]) -> None:
-    """results/timings/<name>.json: wall-clock seconds of every tuning point and every seed's fit.
-    Kept apart from the results, so a re-run that only takes another time changes no result file."""
+def write_timing(name: str, tuning: dict, tuning_seconds: list[list[float]], fit_seconds: list[float]) -> None:
+    """results/timings/<name>.json: wall-clock seconds of every tuning fit and every seed's run (as
+    recorded when each was fitted). Kept apart from the results, so a re-run that only takes
+    another time changes no result file."""
     from extract.atomic_files import write_text
 
     timing = {"method": name,
@@ -33,44 +168,3 @@ def write_timing(name: str, tuning: dict, tuning_seconds: list[float], fit_secon
               "fit_seconds": fit_seconds, "fit_seconds_mean": float(np.mean(fit_seconds)),
               "fit_seconds_std": float(np.std(fit_seconds, ddof=1)) if len(fit_seconds) > 1 else 0.0}
     write_text(paths.TIMINGS / f"{name}.json", json.dumps(timing, indent=2) + "\n")
-
-
-def run_seeds(name: str, tuned: str | None, tuning: dict, params: dict, seen, test) -> list[float]:
-    """Fit `name` once per seed at the chosen point, score it on test, write results/methods/<name>.json;
-    returns each seed's fitting seconds."""
-    from evaluate.scores import DIRECTIONS, rounded, score_test
-    from extract.atomic_files import write_text
-    from model.methods import fit_method
-    from pipeline.config import method_options
-
-    train, val = seen.splits["train"], seen.splits["val"]
-    point = tuning["chosen"]
-    runs, curves, per_query, fit_seconds = [], [], [], []
-    e = params["evaluate"]
-    for seed in params["report"]["seeds"]:
-        started = time.perf_counter()
-        embedder = fit_method(name, train, val, seen.n_classes, seed, **method_options(name, params, point))
-        seconds = time.perf_counter() - started
-        scored = score_test(embedder.embed_audio(test.audio), embedder.embed_visual(test.visual), test.labels,
-                            e["scopes"], e["recall_ks"])
-        numbers = scored.numbers()
-        curves.append({d: scored.directions[d].precision_at for d in DIRECTIONS})
-        per_query.append({d: scored.directions[d].average_precision for d in DIRECTIONS})
-        fit_seconds.append(round(seconds, 3))
-        runs.append({"seed": seed, **{d: numbers[f"map_{d}"] for d in DIRECTIONS}, "average": numbers["map_average"],
-                     **{k: v for k, v in numbers.items() if not k.startswith("map_")},
-                     "queries_left_out": sum(scored.directions[d].queries_without_relevant for d in DIRECTIONS)})
-        print(f"{name} seed {seed}: average MAP {numbers['map_average']:.4f} ({seconds:.1f} s)", flush=True)
-    summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"], "runs": runs,
-               "precision_at": {d: {str(k): float(np.mean([c[d][k] for c in curves])) for k in curves[0][d]}
-                                for d in DIRECTIONS}}
-    numeric = [k for k in runs[0] if k not in ("seed", "queries_left_out")]
-    for key in numeric:
-        values = np.array([r[key] for r in runs])
-        summary[f"{key}_mean"] = float(values.mean())
-        summary[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    # per seed and test clip (in the feature file's order), its AP as a query in each direction: what the
-    # report's significance tests resample (seeds and clips)
-    summary["per_query_ap_by_seed"] = {d: [rounded(q[d]) for q in per_query] for d in DIRECTIONS}
-    write_text(paths.METHOD_RESULTS / f"{name}.json", json.dumps(summary, indent=2) + "\n")
-    return fit_seconds

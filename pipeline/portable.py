@@ -7,8 +7,9 @@ many threads share it. So:
 - the networks train and run in float64 (`model.precision`): TensorFlow's float64 products
   are Eigen code compiled into the wheel, not oneDNN's per-CPU kernels, so the instruction
   set no longer matters; oneDNN's graph rewrites are off all the same;
-- TensorFlow's thread partition is fixed (2 intra-op threads, 1 inter-op) and BLAS/OpenMP get
-  one thread, whatever the machine has or the user sets;
+- TensorFlow's thread partition is fixed (1 inter-op thread; 2 intra-op threads for inference,
+  `fits.threads` for a fit, set before TensorFlow loads) and BLAS/OpenMP get one thread, whatever
+  the machine has or the user sets; Ray fit workers start with the same variables (`worker_env`);
 - the NumPy stages compute in float64 and round once to float32 (stand-in backbones, PCA,
   clip means, fusion) or snap similarities to a grid, which hides OpenBLAS's last-bit
   differences between core types;
@@ -40,11 +41,44 @@ PINNED = {
     "MKL_NUM_THREADS": "1",
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
+FIT_THREADS = "AVCMR_FIT_THREADS"  # set in fit workers: their TensorFlow intra-op threads (params fits.threads)
 _user_values = {key: os.environ.get(key) for key in PINNED}
 
 
 def pin() -> None:
     os.environ.update(PINNED)
+    if os.environ.get(FIT_THREADS):
+        os.environ["TF_NUM_INTRAOP_THREADS"] = os.environ[FIT_THREADS]
+
+
+def pin_fit_threads(threads: int) -> None:
+    """This process fits networks with `threads` TensorFlow threads (params fits.threads). Takes
+    effect before TensorFlow starts its thread pools, as in every stage process; a process that
+    already ran TensorFlow (a test, a notebook) keeps the pools it has."""
+    import sys
+
+    os.environ[FIT_THREADS] = str(threads)
+    pin()
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+        except RuntimeError:  # the runtime is already up: its pools are fixed
+            pass
+
+
+def worker_env(threads: int) -> dict:
+    """The environment every fit worker starts with, on this machine or any node of a cluster:
+    the pinned variables above, `threads` TensorFlow threads, and this repository on PYTHONPATH."""
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**PINNED, "TF_NUM_INTRAOP_THREADS": str(threads), FIT_THREADS: str(threads),
+           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+           "PYTHONPATH": os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("AVCMR_") and k != FIT_THREADS})
+    return env
 
 
 def release_for_pretrained_backbones() -> None:

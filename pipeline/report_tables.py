@@ -22,41 +22,63 @@ def per_clip(result: dict):
     return per_clip_ap(to_array(by_seed["audio_to_visual"]), to_array(by_seed["visual_to_audio"]))
 
 
+def compare(results: dict, method: str, reference: str):
+    """Δ = method minus reference over seeds and clips (`evaluate.significance`); seeds paired where the two
+    share them (`model.methods.seeds_shared`) and ran the same seed list."""
+    from evaluate.significance import seeds_and_clips_test
+    from model.methods import seeds_shared
+
+    same_seeds = [r["seed"] for r in results[method]["runs"]] == [r["seed"] for r in results[reference]["runs"]]
+    return seeds_and_clips_test(per_clip(results[method]), per_clip(results[reference]),
+                                paired=seeds_shared(method, reference) and same_seeds)
+
+
 def comparisons(methods, results: dict, against: str | None = None) -> tuple[str | None, dict]:
     """(the reference method, {method: significance.Adjusted}): each method against the reference
     (`against`, or the method with the highest average MAP), Δ = method minus reference, tested over
     seeds and clips, Holm-corrected over the table's comparisons."""
-    from evaluate.significance import holm, seeds_and_clips_test
+    from evaluate.significance import holm
 
-    clips = {m: per_clip(results[m]) for m in methods if m in results}
-    ran = [m for m, c in clips.items() if c is not None]
+    ran = [m for m in methods if m in results and per_clip(results[m]) is not None]
     if not ran:
         return None, {}
     ref = against if against in ran else max(ran, key=lambda m: results[m]["average_mean"])
-    return ref, holm({m: seeds_and_clips_test(clips[m], clips[ref]) for m in ran if m != ref})
+    return ref, holm({m: compare(results, m, ref) for m in ran if m != ref})
 
 
-def p_text(adjusted) -> str:
-    """`p_Holm (Δ method − reference, 95 % CI)`, marked borderline within 3 Monte-Carlo errors of its threshold."""
+def p_cell(adjusted) -> str:
+    """`p_Holm reading (Δ method − reference, 95 % CI; paired)`."""
+    from evaluate.significance import p_text
+
     t = adjusted.test
     mark = " borderline" if adjusted.borderline else ""
-    return f"{adjusted.p_holm:.3g}{mark} (Δ {t.difference:+.3f}, 95 % CI {t.low:+.3f} … {t.high:+.3f})"
+    return (f"{p_text(adjusted.p_holm)}{mark} (Δ {t.difference:+.3f}, 95 % CI {t.low:+.3f} … {t.high:+.3f}"
+            f"{'; paired seeds' if t.paired else ''})")
+
+
+def tuning_mark(result: dict) -> str:
+    """A row's tuning notes: "edge" for a choice at the end of a grid axis, "rule" for a tie resolved by the rule."""
+    marks = []
+    if result.get("tuning_edges"):
+        marks.append(f"edge: {', '.join(result['tuning_edges'])}")
+    if result.get("tuning_rule") and result["tuning_rule"] != "best mean validation MAP":
+        marks.append("tie rule")
+    return f" ({'; '.join(marks)})" if marks else ""
 
 
 def map_table(
     methods, results: dict, paper: dict, dataset: str, recall_ks, against: str | None = None
 ) -> str:
     """Rows: methods. Columns: our A→V, V→A, Avg. (per-query MAP, mean ± std over seeds), class-averaged MAP,
-    R@k, the p-value of the paired test against the reference (the best average MAP, or `against`), then the
-    paper's three numbers on `dataset`. Bold: not significantly worse than the table's best average MAP
-    (Holm, 0.05; borderline counts as not significant), so every bold row is tied for best."""
-    best, against_best = comparisons(methods, results)
-    ref, tests = comparisons(methods, results, against) if against else (best, against_best)
-    best_name = DISPLAY.get(ref, ref) if ref else "the best"
+    R@k, the p-value of the test against the reference (the best average MAP, or `against`), then the paper's
+    three numbers on `dataset`. Bold: the reference and every row not significantly different from it (a
+    borderline p counts as not significant)."""
+    ref, tests = comparisons(methods, results, against)
+    ref_name = DISPLAY.get(ref, ref) if ref else "the best"
     lines = [
         "| Method | A→V (ours) | V→A (ours) | Avg. (ours) | Class-averaged MAP (ours) | "
         + " | ".join([f"class R@{k}" for k in recall_ks] + [f"pair R@{k}" for k in recall_ks] + ["median rank"])
-        + f" | p (Holm) vs {best_name}, Δ = method − {best_name} | A→V (paper, {dataset}) | V→A (paper) "
+        + f" | p (Holm) vs {ref_name}, Δ = method − {ref_name} | A→V (paper, {dataset}) | V→A (paper) "
         "| Avg. (paper) |",
         "|---|" + "---:|" * (9 + 2 * len(recall_ks)),
     ]
@@ -64,49 +86,52 @@ def map_table(
         if m in results:
             r = results[m]
             test = tests.get(m)
-            tied = m == best or (m in against_best and not against_best[m].significant)
-            ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], tied) for k in DIRECTIONS]
-            ours.append(_cell(r["class_averaged_map_average_mean"], r["class_averaged_map_average_std"], tied)
+            level = m == ref or (test is not None and not test.significant)
+            ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], level) for k in DIRECTIONS]
+            ours.append(_cell(r["class_averaged_map_average_mean"], r["class_averaged_map_average_std"], level)
                         if "class_averaged_map_average_mean" in r else "–")
             ours += [f"{r[key]:.3f}" if (key := f"{kind}_recall_at_{k}_average_mean") in r else "–"
                      for kind in ("class", "pair") for k in recall_ks]
             ours.append(f"{r['median_rank_average_mean']:.1f}" if "median_rank_average_mean" in r else "–")
-            ours.append("reference" if m == ref else p_text(test) if test else "–")
+            ours.append("reference" if m == ref else p_cell(test) if test else "–")
         else:
             ours = ["not run"] * (6 + 2 * len(recall_ks))
         theirs = [f"{x:.3f}" for x in paper[m][dataset]] if m in paper else ["–"] * 3
-        lines.append(f"| {DISPLAY.get(m, m)} | " + " | ".join(ours + theirs) + " |")
+        lines.append(f"| {DISPLAY.get(m, m)}{tuning_mark(results.get(m, {}))} | " + " | ".join(ours + theirs) + " |")
     return "\n".join(lines) + "\n"
 
 
 def verdict(adjusted) -> str:
     """A claim that the variant is below EICS, from the variant-minus-EICS comparison (Holm over the claims)."""
+    from evaluate.significance import p_text
+
     t = adjusted.test
-    p = f"p (Holm) = {adjusted.p_holm:.3g}"
+    p = f"p (Holm) = {p_text(adjusted.p_holm)}" if adjusted.p_holm >= 0.001 else "p (Holm) < 0.001"
+    how = f"Δ {t.difference:+.3f}, {p}{', paired seeds' if t.paired else ''}"
     if adjusted.borderline:
-        return f"borderline (Δ {t.difference:+.3f}, {p}: within Monte-Carlo error of the threshold)"
+        return f"borderline ({how}: between 0.01 and 0.10, no verdict)"
     if adjusted.significant and t.difference < 0:
-        return f"reproduced (Δ {t.difference:+.3f}, {p})"
+        return f"reproduced ({how})"
     if adjusted.significant:
-        return f"not reproduced: the variant is higher (Δ {t.difference:+.3f}, {p})"
-    return f"not reproduced: no significant difference (Δ {t.difference:+.3f}, {p})"
+        return f"not reproduced: the variant is higher ({how})"
+    return f"not reproduced: no significant difference ({how})"
 
 
 def claims_lines(results: dict) -> str:
     """One line per claim of the paper, with our verdict: Δ = variant (or unsupervised method) minus the
     method the claim says is better, tested over seeds and clips, Holm over each group of claims."""
-    from evaluate.significance import holm, seeds_and_clips_test
+    from evaluate.significance import holm, p_text
 
-    clips = {m: c for m, r in results.items() if (c := per_clip(r)) is not None}
+    ran = {m for m, r in results.items() if per_clip(r) is not None}
     lines = []
-    if "eics" in clips:
-        claims = {method: text for text, method in CLAIMS if method in clips}
-        tested = holm({m: seeds_and_clips_test(clips[m], clips["eics"]) for m in claims})
+    if "eics" in ran:
+        claims = {method: text for text, method in CLAIMS if method in ran}
+        tested = holm({m: compare(results, m, "eics") for m in claims})
         lines += [f"- {claims[m]}: {verdict(tested[m])}." for m in claims]
-    if "explicit_only" in clips:
-        others = [m for m in UNSUPERVISED if m in clips]
+    if "explicit_only" in ran:
+        others = [m for m in UNSUPERVISED if m in ran]
         if others:
-            tested = holm({m: seeds_and_clips_test(clips[m], clips["explicit_only"]) for m in others})
+            tested = holm({m: compare(results, m, "explicit_only") for m in others})
             beaten = [m for m, a in tested.items() if a.significant and a.test.difference < 0]
             unsure = [m for m, a in tested.items() if a.borderline]
             worst = max(tested.values(), key=lambda a: a.p_holm)
@@ -114,11 +139,30 @@ def claims_lines(results: dict) -> str:
                      f"borderline for {', '.join(DISPLAY[m] for m in unsure)}" if unsure else
                      f"not reproduced: significantly above {len(beaten)} of {len(others)}")
             lines.append(f"- Explicit-space beats the unsupervised methods ({', '.join(DISPLAY[m] for m in others)}): "
-                         f"{state} (largest p (Holm) = {worst.p_holm:.3g}; Δ = each method minus Explicit-space).")
+                         f"{state} (largest p (Holm) = {p_text(worst.p_holm)}; Δ = each method minus "
+                         "Explicit-space).")
     if not lines:
         return ""
-    head = "The paper's claims about EICS's parts, checked on this test split (seeds and clips resampled, Holm)"
+    head = "The paper's claims about EICS's parts, checked on this test split (seeds and clips, Holm)"
     return f"\n{head}:\n\n" + "\n".join(lines) + "\n"
+
+
+def tuning_notes(results: dict) -> str:
+    """Where a tuning choice fell to the tie rule or sits at the edge of its grid."""
+    from pipeline.tuning_choice import BEST
+
+    lines = []
+    for m, r in results.items():
+        point = ", ".join(f"{k} {v}" for k, v in r.get("point", {}).items())
+        if r.get("tuning_rule") and r["tuning_rule"] != BEST:
+            lines.append(f"- {DISPLAY.get(m, m)}: {point} ({r['tuning_rule']}).")
+        if r.get("tuning_edges"):
+            lines.append(f"- {DISPLAY.get(m, m)}: chosen at the edge of its grid in {', '.join(r['tuning_edges'])} "
+                         "(validation MAP may still rise beyond it).")
+    if not lines:
+        return ""
+    return "\nTuning notes (results/tuning/<name>.json has every point's validation MAP per seed):\n\n" + \
+        "\n".join(lines) + "\n"
 
 
 def time_table(methods, timings: dict, paper_minutes: dict) -> str:

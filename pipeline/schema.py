@@ -13,7 +13,16 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from model.terms import ACTIVATIONS, CONSTRAINT_PAIRS, FUSION_HEADS, INPUT_SCALINGS, LOSS_FORMS, LOSS_TERMS, OPTIMIZERS
+from model.terms import (
+    ACTIVATIONS,
+    CONSTRAINT_PAIRS,
+    FUSION_HEADS,
+    INPUT_SCALINGS,
+    LOSS_FORMS,
+    LOSS_TERMS,
+    OPTIMIZERS,
+    PRECISIONS,
+)
 
 Activation = Literal[ACTIVATIONS]
 Optimizer = Literal[OPTIMIZERS]
@@ -253,23 +262,26 @@ AUTHORS = {
 class Tuning(Section):
     """first half of `method@<name>`, `eics@<name>`: the same budget for every method that has knobs"""
 
+    seeds: PositiveInt = knob(3, "seeds per grid point (the first of report.seeds); a point scores its mean "
+                              "validation MAP over them")
+
     grids: dict[str, Grid] = knob(
         {"eics": {"weight_decay": [0.0, 30.0], "alpha": [1.0, 3.0]},
          "eics_literal": {"weight_decay": [0.0, 30.0], "alpha": [1.0, 3.0]},
          "cca": {"ridge": [1.0e-3, 1.0e-2, 0.1, 1.0]}, "kcca": {"ridge": [1.0e-2, 0.1], "components": [250, 500]},
-         "c_cca": {"ridge": [1.0e-3, 1.0e-2, 0.1, 1.0]},
+         "c_cca": {"ridge": [0.1, 1.0, 10.0, 100.0]},
          "dcca": {"weight_decay": [0.0, 30.0], "learning_rate": [3.0e-4, 1.0e-3]},
          "c_dcca": {"weight_decay": [0.0, 30.0], "learning_rate": [3.0e-4, 1.0e-3]},
          "tnn_c_cca": {"weight_decay": [0.0, 30.0], "margin": [0.1, 0.2]},
-         "dscmr": [{"weight_decay": 0.0, "alpha": 1.0e-3}, {"weight_decay": 30.0, "alpha": 1.0e-3},
-                   {"weight_decay": 30.0, "alpha": 0.1}, AUTHORS["dscmr"]],
+         "dscmr": [{"weight_decay": 30.0, "alpha": 1.0e-3}, {"weight_decay": 30.0, "alpha": 0.1},
+                   {"weight_decay": 30.0, "alpha": 1.0}, AUTHORS["dscmr"]],
          "acmr": [{"weight_decay": 0.0, "gamma": 0.01}, {"weight_decay": 30.0, "gamma": 0.01},
                   {"weight_decay": 30.0, "gamma": 0.1}, AUTHORS["acmr"]],
          "ucal": {"weight_decay": [0.0, 30.0], "gamma": [0.01, 0.1]},
          "ugach": {"weight_decay": [0.0, 30.0], "neighbours": [3, 10]},
          "agah": {"weight_decay": [0.0, 30.0], "quantise": [0.01, 0.1]},
-         "dclma": [{"learning_rate": 1.0e-3, "batch_size": 256}, {"learning_rate": 1.0e-3, "batch_size": 128},
-                   {"learning_rate": 1.0e-4, "batch_size": 256}, AUTHORS["dclma"]]},
+         "dclma": [{"weight_decay": 0.0, "batch_size": 128}, {"weight_decay": 30.0, "batch_size": 128},
+                   {"weight_decay": 30.0, "batch_size": 256}, AUTHORS["dclma"]]},
         "method -> {knob: [values]} (every combination) or [{knob: value}, ...] (these points)")
 
 
@@ -277,11 +289,29 @@ class Report(Section):
     """the method stages and `report` (paper Tables 2-4)"""
 
     seeds: Annotated[list[NonNegativeInt], Field(min_length=1)] = knob(
-        [0, 1, 2, 3, 4], "every method is fitted once per seed; tables show mean ± std and the tests resample them")
+        list(range(10)), "every method is fitted once per seed; tables show mean ± std over them")
     paper_dataset: Literal["vegas", "ave"] = knob("vegas", "which of the paper's datasets (vegas | ave) its numbers "
                                                   "are shown for")
     peer_test_batch: PositiveInt = knob(128, "stage `protocol`: the peers' test batch, whose last partial batch "
                                         "their loaders drop (DCLMA's 128)")
+
+
+class Fits(Section):
+    """how networks are fitted: precision, threads, and the method stages' fan-out over Ray"""
+
+    precision_train: Literal[PRECISIONS] = knob(
+        "float64", "stage `train` and `make grid`: float64 writes the same bytes on every AVX2 CPU; float32 is "
+        "faster, its last bits follow the CPU")
+    precision_report: Literal[PRECISIONS] = knob(
+        "float32", "the method stages and `protocol`: float32 (see README: what differs between machines)")
+    threads: PositiveInt = knob(1, "TensorFlow threads of one fit (and CPUs Ray reserves for it); results "
+                                "depend on it, not on workers")
+    workers: NonNegativeInt = knob(0, "fits at once in a method stage: 0 = as many as the machine's (or "
+                                   "cluster's) CPUs allow at `threads` each")
+    address: str = knob("", "\"\" = start a local Ray runtime with this machine's cores; auto or ray://host:port = "
+                        "join a running cluster")
+    gpus_per_fit: float = knob(0.0, "GPUs per fit of a method stage (0.25: four fits share one GPU; 0 = CPU)",
+                               ge=0, le=1)
 
 
 class Params(Section):
@@ -298,6 +328,7 @@ class Params(Section):
     baselines: Baselines = knob(Baselines(), Baselines.__doc__)
     tuning: Tuning = knob(Tuning(), Tuning.__doc__)
     report: Report = knob(Report(), Report.__doc__)
+    fits: Fits = knob(Fits(), Fits.__doc__)
 
     @model_validator(mode="after")
     def _visual_dim_matches_the_pca(self):

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The same budget for every method (params validation insists), one point each, for speed.
 ONE_POINT_GRIDS = {name: {"learning_rate": [1.0e-3]} for name in
-                   ("eics", "eics_literal", "dcca", "c_dcca", "tnn_c_cca", "dscmr", "acmr", "ucal", "ugach", "agah")}
+                   ("eics", "eics_literal", "dcca", "c_dcca", "tnn_c_cca", "dscmr", "acmr", "ucal", "ugach", "agah",
+                    "dclma")}
 ONE_POINT_GRIDS.update({"cca": {"ridge": [1.0e-3]}, "c_cca": {"ridge": [1.0e-3]}, "kcca": {"ridge": [1.0e-2]}})
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evaluate.recall import recall_at
-from evaluate.significance import PairedComparison, holm, per_clip_ap, seeds_and_clips_test
+from evaluate.significance import Comparison, holm, p_text, per_clip_ap, seeds_and_clips_test
 
 
 def brute_force_recall(queries, gallery, q_labels, g_labels, k):
@@ -63,67 +63,75 @@ def test_class_averaged_map_is_the_mean_of_the_per_class_means():
     assert abs(scores.class_averaged_map - scores.mean_average_precision) > 1e-4
 
 
-def test_identical_methods_tie_and_a_constant_gap_is_significant():
+def test_identical_methods_tie_and_a_constant_gap_is_certain():
     rng = np.random.default_rng(2)
     y = rng.uniform(0, 1, (3, 300))  # 3 seeds x 300 clips
-    same = seeds_and_clips_test(y, y.copy(), resamples=4_000)
+    same = seeds_and_clips_test(y, y.copy())
     assert same.p_value == 1.0 and same.difference == 0.0
-    steady = np.tile(y[0], (3, 1))  # seeds that agree: resampling them changes nothing
-    shifted = seeds_and_clips_test(steady + 0.05, steady, resamples=4_000)  # every seed and clip 0.05 higher
-    assert shifted.difference == pytest.approx(0.05)
-    assert shifted.p_value == 1 / 4_001 and shifted.low == pytest.approx(0.05) and shifted.high == pytest.approx(0.05)
+    for paired in (False, True):
+        steady = np.tile(y[0], (3, 1))  # seeds that agree, every seed and clip 0.05 higher: nothing varies
+        shifted = seeds_and_clips_test(steady + 0.05, steady, paired=paired)
+        assert shifted.difference == pytest.approx(0.05) and shifted.p_value < 1e-12
 
 
 def test_a_gap_made_by_lucky_seeds_is_not_significant():
     """Known answer: the method's seeds land 0.1 above or below the reference on every clip alike, and
     their mean sits 0.004 above it. Averaged over seeds first, every clip differs by exactly +0.004 and a
-    clip-only test calls it certain; resampling the seeds shows it is seed luck."""
+    clip-only test calls it certain; the seed-to-seed variance shows it is seed luck."""
     clips = np.random.default_rng(3).uniform(0.2, 0.8, 200)
-    reference = np.tile(clips, (5, 1))
-    method = reference + np.array([0.1, -0.1, 0.1, -0.1, 0.02])[:, None]
-    result = seeds_and_clips_test(method, reference, resamples=4_000)
-    assert result.difference == pytest.approx(0.004)
+    reference = np.tile(clips, (5, 1)) + np.random.default_rng(4).normal(0, 1e-3, (5, 200))
+    method = np.tile(clips, (5, 1)) + np.array([0.1, -0.1, 0.1, -0.1, 0.02])[:, None]
+    result = seeds_and_clips_test(method, reference)
+    assert result.difference == pytest.approx(0.004, abs=2e-4)
     assert result.p_value > 0.5 and result.low < 0 < result.high
-    clips_only = seeds_and_clips_test(method.mean(axis=0), reference.mean(axis=0), resamples=4_000)
+    clips_only = seeds_and_clips_test(method.mean(axis=0), reference.mean(axis=0))
     assert clips_only.p_value < 0.001  # what testing seed-averaged clips alone would conclude
 
 
-def test_false_alarms_under_no_difference_stay_near_five_percent():
-    """200 simulated comparisons of two methods with the same distribution (shared clip difficulty, clip
-    noise and seed noise): the share with p < 0.05 is the test's size, about 0.05."""
-    rng = np.random.default_rng(4)
-    rejected = 0
-    for _ in range(200):
-        difficulty = rng.uniform(0.2, 0.8, 60)
-        draw = lambda: difficulty + rng.normal(0, 0.02, (4, 1)) + rng.normal(0, 0.1, (4, 60))  # noqa: E731
-        test = seeds_and_clips_test(draw(), draw(), resamples=1_000, seed=int(rng.integers(1 << 30)))
-        rejected += test.p_value < 0.05
-    assert 0.01 <= rejected / 200 <= 0.10
+def test_one_seed_each_is_the_paired_t_test_over_clips():
+    """Independent computation: scipy's paired t-test on the clips (one fit per method: only clips vary)."""
+    from scipy import stats
 
-
-def test_the_interval_matches_the_known_standard_error_of_a_paired_mean():
     rng = np.random.default_rng(5)
-    d = rng.normal(0.03, 0.2, 400)
     y = rng.uniform(0, 1, 400)
-    result = seeds_and_clips_test(y + d, y, resamples=20_000)  # one seed each: clips alone vary
-    half_width = 1.96 * d.std(ddof=1) / np.sqrt(d.size)
-    assert (result.high - result.low) / 2 == pytest.approx(half_width, rel=0.1)
-    assert result.standard_error == pytest.approx(np.sqrt(result.p_value * (1 - result.p_value) / 20_000))
+    method = y + rng.normal(0.03, 0.2, 400)
+    result = seeds_and_clips_test(method, y)
+    assert result.p_value == pytest.approx(stats.ttest_rel(method, y).pvalue, rel=1e-9)
+    low, high = stats.ttest_rel(method, y).confidence_interval()
+    assert (result.low, result.high) == pytest.approx((low, high), rel=1e-9)
+    assert result.df == pytest.approx(399)
 
 
-def test_holm_adjusts_by_hand_and_reads_near_threshold_p_values_as_borderline():
+def test_seed_dominated_scores_reduce_to_the_t_tests_on_per_seed_means():
+    """When seeds alone vary (clip noise 1e-6 of it), unpaired is Welch's t on the per-seed MAPs and paired
+    is the one-sample t on their per-seed differences (scipy, computed independently)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(6)
+    clips = rng.uniform(0.2, 0.8, 300)
+    a, b = rng.normal(0.01, 0.02, 8), rng.normal(0.0, 0.03, 8)
+    method = clips + a[:, None] + rng.normal(0, 1e-8, (8, 300))
+    reference = clips + b[:, None] + rng.normal(0, 1e-8, (8, 300))
+    welch = stats.ttest_ind(method.mean(axis=1), reference.mean(axis=1), equal_var=False)
+    unpaired = seeds_and_clips_test(method, reference)
+    assert unpaired.p_value == pytest.approx(welch.pvalue, rel=1e-3)
+    assert unpaired.df == pytest.approx(welch.df, rel=1e-3)
+    one_sample = stats.ttest_1samp(method.mean(axis=1) - reference.mean(axis=1), 0)
+    paired = seeds_and_clips_test(method, reference, paired=True)
+    assert paired.p_value == pytest.approx(one_sample.pvalue, rel=1e-3) and paired.df == pytest.approx(7, rel=1e-3)
+
+
+def test_holm_adjusts_by_hand_and_reads_p_values_in_three_bands():
     def comparison(p):
-        return PairedComparison(-0.01, p, -0.02, 0.0, resamples=50_000)
+        return Comparison(-0.01, 0.005, 9.0, p, -0.02, 0.0, paired=False)
 
-    adjusted = holm({"a": comparison(0.01), "b": comparison(0.04), "c": comparison(0.03)})
-    # sorted 0.01, 0.03, 0.04 held to 0.05/3, 0.05/2, 0.05/1; adjusted max(3 x 0.01), max(., 2 x 0.03), max(., 0.04)
-    assert [adjusted[k].p_holm for k in "acb"] == pytest.approx([0.03, 0.06, 0.06])
-    assert adjusted["a"].significant and not adjusted["c"].significant and not adjusted["b"].significant
-    near = holm({"x": comparison(0.0251), "y": comparison(0.2)})  # x adjusted 0.0502, its MC error 2 x 0.0007
-    assert near["x"].borderline and not near["x"].significant and not near["y"].borderline
-    assert near["x"].standard_error == pytest.approx(2 * comparison(0.0251).standard_error)
-    assert holm({"x": comparison(0.046)})["x"].borderline  # inside 0.045-0.055, though 4 standard errors away
-    assert not holm({"x": comparison(0.02)})["x"].borderline  # 0.03 below 0.05: 30 standard errors away
+    adjusted = holm({"a": comparison(0.001), "b": comparison(0.04), "c": comparison(0.03)})
+    # sorted 0.001, 0.03, 0.04 scaled by 3, 2, 1: 0.003, 0.06, then max(0.06, 0.04)
+    assert [adjusted[k].p_holm for k in "acb"] == pytest.approx([0.003, 0.06, 0.06])
+    assert adjusted["a"].significant and adjusted["c"].borderline and adjusted["b"].borderline
+    assert holm({"x": comparison(0.2)})["x"].reading == "no significant difference"
+    assert holm({"x": comparison(0.0099)})["x"].significant and holm({"x": comparison(0.01)})["x"].borderline
+    assert p_text(0.0002) == "< 0.001" and p_text(0.0123) == "0.0123"
 
 
 def test_per_clip_ap_keeps_seeds_and_averages_directions():

@@ -44,7 +44,7 @@ from keras import layers
 
 from model.baselines.loop import NeuralOptions, l2_rows, predict, train_with_validation
 from model.embedder import Embedder
-from model.precision import DTYPE
+from model.precision import dtype
 from model.training import seed_everything
 
 OUT_HIDDEN = 512  # width of the shared output network's hidden layer (reference code)
@@ -54,7 +54,7 @@ DROPOUT = 0.5  # dropout in the shared output network and classifier (reference 
 
 def _encoder(input_dim: int, width: int, name: str, activation: str) -> keras.Sequential:
     encoder = layers.Dense(width, activation=activation, name=f"{name}_encoder")
-    return keras.Sequential([keras.Input((input_dim,), dtype=DTYPE), encoder], name=name)
+    return keras.Sequential([keras.Input((input_dim,), dtype=dtype()), encoder], name=name)
 
 
 def _off_diagonal_mean(matrix):
@@ -80,17 +80,19 @@ def inter_modal_loss(u, w, temperature: float, gamma: float):
     return 0.5 * pair_loss(u, w, temperature, gamma) + 0.5 * pair_loss(w, u, temperature, gamma)
 
 
-def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temperature: float, gamma: float):
+def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temperature: float, gamma: float,
+        watch: dict | None = None):
     """beta weighs the correlation losses; temperature and gamma are the reference code's constants
-    (params baselines.knobs.dclma)."""
+    (params baselines.knobs.dclma); `watch`: see loop.train_with_validation."""
     seed_everything(seed)
     width = options.hidden[0]
     f = _encoder(train.audio.shape[1], width, "audio", options.activation)
     g = _encoder(train.visual.shape[1], width, "visual", options.activation)
-    out = keras.Sequential([keras.Input((width,), dtype=DTYPE), layers.Dense(OUT_HIDDEN, activation=options.activation),
+    out = keras.Sequential([keras.Input((width,), dtype=dtype()),
+                            layers.Dense(OUT_HIDDEN, activation=options.activation),
                             layers.Dropout(DROPOUT),
                             layers.Dense(options.dim)], name="shared_output")
-    classifier = keras.Sequential([keras.Input((options.dim,), dtype=DTYPE),
+    classifier = keras.Sequential([keras.Input((options.dim,), dtype=dtype()),
                                    layers.Dense(CLASSIFIER_HIDDEN, activation=options.activation),
                                    layers.Dropout(DROPOUT), layers.Dense(n_classes, use_bias=False)],
                                   name="shared_classifier")
@@ -107,4 +109,5 @@ def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temper
     def make_embedder():
         return Embedder(lambda x: predict(audio_net, x), lambda x: predict(visual_net, x))
 
-    return train_with_validation([f, g, out, classifier], loss_fn, make_embedder, train, val, n_classes, seed, options)
+    return train_with_validation([f, g, out, classifier], loss_fn, make_embedder, train, val, n_classes, seed, options,
+                                 watch)

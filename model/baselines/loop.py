@@ -13,7 +13,7 @@ from keras import layers
 from evaluate.metrics import bidirectional_map
 from model.embedder import Embedder
 from model.inference import infer_in_batches
-from model.precision import DTYPE
+from model.precision import dtype
 from model.training import fit_on_validation, make_optimizer, seed_everything
 
 
@@ -39,7 +39,7 @@ class NeuralOptions:
 
 def mlp(input_dim, widths, out_dim, name, activation: str, out_activation=None) -> keras.Sequential:
     return keras.Sequential(
-        [keras.Input((input_dim,), dtype=DTYPE)]
+        [keras.Input((input_dim,), dtype=dtype())]
         + [layers.Dense(w, activation=activation, name=f"{name}_hidden{i + 1}") for i, w in enumerate(widths)]
         + [layers.Dense(out_dim, activation=out_activation, name=f"{name}_out")],
         name=name,
@@ -106,19 +106,27 @@ def cross_modal_triplet(a, v, related, margin, hardest=True):
     return (tf.reduce_sum(rows) + tf.reduce_sum(cols)) / tf.maximum(tf.reduce_sum(negative), 1.0)
 
 
-def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes, seed, opts: NeuralOptions) -> Embedder:
+def train_with_validation(models, loss_fn, make_embedder, train, val, n_classes, seed, opts: NeuralOptions,
+                          watch: dict | None = None) -> Embedder:
     """Minimise `loss_fn(audio, visual, onehot)` over the weights of `models` with the shared loop
     (`model.training.fit_on_validation`), scoring `make_embedder()` on `val` after every epoch;
-    returns the embedder at the best epoch."""
+    returns the embedder at the best epoch, with every epoch's record. Each split of `watch`
+    ({name: Split}) is scored beside validation and recorded (val_map_watch_<name>), never used."""
 
     def validate():
         embedder = make_embedder()
-        return bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)
+        scores = bidirectional_map(embedder.embed_audio(val.audio), embedder.embed_visual(val.visual), val.labels)
+        for name, split in (watch or {}).items():
+            scores[f"watch_{name}"] = bidirectional_map(embedder.embed_audio(split.audio),
+                                                        embedder.embed_visual(split.visual), split.labels)["average"]
+        return scores
 
     optimizer = make_optimizer(opts.optimizer, opts.learning_rate, opts.momentum, opts.weight_decay, opts.adam_beta1)
-    fit_on_validation(models, loss_fn, validate, train, n_classes, optimizer, epochs=opts.epochs,
-                      batch_size=opts.batch_size, patience=opts.patience, min_steps=opts.min_steps, seed=seed)
-    return make_embedder()
+    fitted = fit_on_validation(models, loss_fn, validate, train, n_classes, optimizer, epochs=opts.epochs,
+                               batch_size=opts.batch_size, patience=opts.patience, min_steps=opts.min_steps, seed=seed)
+    embedder = make_embedder()
+    embedder.history = fitted.history
+    return embedder
 
 
 def predict(model, x) -> np.ndarray:

@@ -38,9 +38,9 @@ def fused_embeddings(model, fusion: LinearCCA, audio, visual, heads) -> tuple[np
 def fused_one_modality(model, fusion: LinearCCA, heads, modality: str, features: np.ndarray) -> np.ndarray:
     """Fused embeddings of one modality's features alone (a search query). The towers of the
     two modalities share nothing, so the other input is fed zeros and its outputs ignored."""
-    features = np.atleast_2d(np.asarray(features, np.float32))
+    features = np.atleast_2d(np.asarray(features, np.float64))
     dims = {t.name: t.shape[-1] for t in model.inputs}
     other = "visual" if modality == "audio" else "audio"
-    inputs = {modality: features, other: np.zeros((len(features), dims[other]), np.float32)}
+    inputs = {modality: features, other: np.zeros((len(features), dims[other]), np.float64)}
     audio, visual = stacked_heads(embed(model, inputs["audio"], inputs["visual"]), heads)
     return fusion.transform_x(audio) if modality == "audio" else fusion.transform_y(visual)

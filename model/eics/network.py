@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from model.precision import DTYPE
+from model.precision import dtype
 
 OUTPUTS = ("ex_audio", "ex_visual", "im_audio", "im_visual")
 
@@ -42,8 +42,8 @@ def build_eics(
 ) -> keras.Model:
     """With an active `scaler` (`model.input_scaling.InputScaler`, fitted on the training
     split) each input is scaled inside the model, so the saved model takes raw features."""
-    audio = keras.Input((audio_dim,), name="audio", dtype=DTYPE)
-    visual = keras.Input((visual_dim,), name="visual", dtype=DTYPE)
+    audio = keras.Input((audio_dim,), name="audio", dtype=dtype())
+    visual = keras.Input((visual_dim,), name="visual", dtype=dtype())
     outputs = {}
     for modality, x, widths in (("audio", audio, audio_hidden), ("visual", visual, visual_hidden)):
         if scaler is not None and scaler.active:

@@ -30,8 +30,9 @@ class TrainResult:
 
 
 def train_eics(model: keras.Model, train, val, n_classes: int, cfg: TrainConfig,
-               log_epoch: Callable[[int, dict], None] | None = None) -> TrainResult:
-    """Train EICS on `train`, select the epoch on `val` (both `extract.feature_store.Split`)."""
+               log_epoch: Callable[[int, dict], None] | None = None, watch: dict | None = None) -> TrainResult:
+    """Train EICS on `train`, select the epoch on `val` (both `extract.feature_store.Split`). Each split of
+    `watch` ({name: Split}) is scored beside validation and recorded (val_map_watch_<name>), never used."""
 
     def loss_fn(a, v, y):
         return eics_loss(model({"audio": a, "visual": v}, training=True), y, cfg.alpha, cfg.beta,
@@ -39,7 +40,12 @@ def train_eics(model: keras.Model, train, val, n_classes: int, cfg: TrainConfig,
 
     def validate():
         fusion = fit_fusion(embed(model, train.audio, train.visual), cfg)
-        return bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads), val.labels)
+        scores = bidirectional_map(*fused_embeddings(model, fusion, val.audio, val.visual, cfg.fusion_heads),
+                                   val.labels)
+        for name, split in (watch or {}).items():
+            scores[f"watch_{name}"] = bidirectional_map(
+                *fused_embeddings(model, fusion, split.audio, split.visual, cfg.fusion_heads), split.labels)["average"]
+        return scores
 
     optimizer = make_optimizer(cfg.optimizer, cfg.learning_rate, cfg.momentum, cfg.weight_decay)
     fitted = fit_on_validation([model], loss_fn, validate, train, n_classes, optimizer, epochs=cfg.epochs,
@@ -59,9 +65,10 @@ def build_for(train, n_classes: int, network: dict, shared_trunk: bool):
                       scaler=scaler, **network)
 
 
-def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, shared_trunk: bool, log_epoch=None):
+def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, shared_trunk: bool, log_epoch=None,
+                  watch: dict | None = None):
     """Seed, build and train one EICS network (`TrainResult`): every EICS fit does
     this, the `train` stage's and the grid's (pipeline/eics_fit.py) and each variant's here."""
     seed_everything(cfg.seed)
     model = build_for(train, n_classes, network, shared_trunk)
-    return train_eics(model, train, val, n_classes, cfg, log_epoch)
+    return train_eics(model, train, val, n_classes, cfg, log_epoch, watch)

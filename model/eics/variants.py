@@ -32,18 +32,20 @@ VARIANTS = {  # name: (TrainConfig fields it overrides, whether it shares one tr
 }
 
 
-def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict, shared_trunk: bool):
+def fit(name, train, val, n_classes, seed, config: TrainConfig, network: dict, shared_trunk: bool,
+        watch: dict | None = None):
     """`config`, `network` (build_eics keyword arguments) and `shared_trunk` come from params.yaml;
-    ex_im_share shares the trunk whatever model.shared_trunk says."""
+    ex_im_share shares the trunk whatever model.shared_trunk says. `watch`: see train_eics."""
     overrides, forces_sharing = VARIANTS[name]
     cfg = replace(config, seed=seed, **overrides)
-    result = train_network(train, val, n_classes, cfg, network, forces_sharing or shared_trunk)
+    result = train_network(train, val, n_classes, cfg, network, forces_sharing or shared_trunk, watch=watch)
 
     def embed_pair(audio, visual):
         return stacked_heads(embed(result.model, audio, visual), cfg.fusion_heads)
 
     # The heads of one modality never read the other modality's input, so zeros stand in for it.
     return Embedder(
-        lambda a: result.fusion.transform_x(embed_pair(a, np.zeros((len(a), train.visual.shape[1]), np.float32))[0]),
-        lambda v: result.fusion.transform_y(embed_pair(np.zeros((len(v), train.audio.shape[1]), np.float32), v)[1]),
+        lambda a: result.fusion.transform_x(embed_pair(a, np.zeros((len(a), train.visual.shape[1]), np.float64))[0]),
+        lambda v: result.fusion.transform_y(embed_pair(np.zeros((len(v), train.audio.shape[1]), np.float64), v)[1]),
+        result.history,
     )

@@ -1,34 +1,37 @@
-"""The method stages (`random`, `method@<name>`, `eics@<name>`, `ablation@<name>`; one per
-method of model/registry.py): tune a compared method on validation, then fit it for every seed
-in report.seeds at the chosen point, score it on the test split with the same metric as EICS,
-and record wall-clock fitting seconds. Several names run one after the other in one process.
+"""Stage `methods`: every method of model/registry.py tuned on validation, fitted for every
+seed in report.seeds at its chosen point, and scored on the test split with the same metric
+as EICS; wall-clock seconds recorded apart. `python -m pipeline.stages.method NAME...` runs
+some of them.
 
-Phase 1 opens only the train and validation splits: a method with a grid (params
-`tuning.grids`) is tuned there (`pipeline.tune`) and the choice is written to
-results/tuning/<name>.json; an EICS ablation is tuned the same way over EICS's grid (the
-same knobs and budget); Random has no knobs. Phase 2 opens the
-test split. Wall-clock seconds go to results/timings/<name>.json only. One process per stage:
-the TensorFlow import is paid once.
+The fits fan out on Ray (`pipeline.fanout`, params `fits`) from one queue: every method's
+tuning fits (grid point x the first `tuning.seeds` seeds), then, as soon as a method's are in,
+the report seeds not yet fitted at its chosen point (`pipeline.method_runs`). Tuning compares
+validation MAPs only (`pipeline.tuning_choice`); each fit is scored on test too, so a tuning
+fit at the chosen point is that seed's run. Every fit is saved as it finishes under a key of
+all its result depends on (`pipeline.fit_records`), so a re-run after a params or code change
+fits only what changed, and a killed run resumes. This process loads no TensorFlow.
 """
 from __future__ import annotations
 
+from model.methods import METHODS
 from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
 from pipeline import paths
-from pipeline.method_runs import chosen_point, run_seeds, write_timing
 from pipeline.params import feature_dims, load_params, only
 from pipeline.schema import section_keys
 from pipeline.stage import StageError, run
 
 # the params.yaml keys each group's stage reads (${key}: the method's name): all it is given, and
 # its `params:` in dvc.yaml (`make deps`); tuning.grids and baselines.knobs are checked whole first
-SCORING = ("data.audio_dim", "data.visual_dim", "report.seeds", "evaluate.scopes", "evaluate.recall_ks")
+SCORING = ("data.audio_dim", "data.visual_dim", "report.seeds", "evaluate.scopes", "evaluate.recall_ks",
+           "fits.precision_report", "fits.threads", "fits.workers", "fits.address", "fits.gpus_per_fit")
 EICS_READS = ("model", "train", "fusion")
 READS_BY_GROUP = {
     "RANDOM": SCORING + ("fusion.dim",),
-    "BASELINES": SCORING + ("tuning.grids.${key}", "fusion.dim", "baselines.knobs.${key}")
+    "BASELINES": SCORING + ("tuning.seeds", "tuning.grids.${key}", "fusion.dim", "baselines.knobs.${key}")
     + tuple(f"baselines.{k}" for k in section_keys("baselines") if k != "knobs"),
-    "EICS_FAMILY": SCORING + ("tuning.grids.${key}",) + EICS_READS,
-    "ABLATIONS": SCORING + ("tuning.grids.eics",) + EICS_READS,  # tuned over EICS's grid, with its budget
+    "EICS_FAMILY": SCORING + ("tuning.seeds", "tuning.grids.${key}") + EICS_READS,
+    # the ablations are tuned over EICS's grid, with its budget
+    "ABLATIONS": SCORING + ("tuning.seeds", "tuning.grids.eics") + EICS_READS,
 }
 GROUPS = {"RANDOM": RANDOM, "BASELINES": BASELINES, "EICS_FAMILY": EICS_FAMILY, "ABLATIONS": ABLATIONS}
 
@@ -42,32 +45,41 @@ def reads_for(names) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def whole_sections(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys with every `tuning.*` and `baselines.*` key folded into its whole section (all methods read them)."""
+    folded = [k if not k.startswith(("tuning.", "baselines.")) else k.split(".")[0] for k in keys]
+    return tuple(dict.fromkeys(folded))
+
+
+READS = whole_sections(reads_for(METHODS))
+
+
 def main(args) -> None:
     from extract.feature_store import read_features
-    from model.training import TrainingDiverged
     from pipeline.config import check_methods
+    from pipeline.fanout import FanOut, session
+    from pipeline.fit_records import FitRecords, file_digest
+    from pipeline.method_runs import run_methods
 
-    names = args.names
+    unknown = [n for n in args.names if n not in METHODS]
+    if unknown:
+        raise StageError(f"unknown method(s) {unknown}; choose from {', '.join(METHODS)}")
+    names = args.names or list(METHODS)
     everything = load_params()
     check_methods(everything)
-    params = only(everything, reads_for(names))
-    dims = feature_dims(params)
-    seen = read_features(paths.FEATURES, *dims, splits=("train", "val"))
-    try:
-        chosen = [(name, *chosen_point(name, params, seen.splits["train"], seen.splits["val"], seen.n_classes))
-                  for name in names]
-        test = read_features(paths.FEATURES, *dims, splits=("test",)).splits["test"]
-        for name, tuned, tuning, tuning_seconds in chosen:
-            fit_seconds = run_seeds(name, tuned, tuning, params, seen, test)
-            write_timing(name, tuning, tuning_seconds, fit_seconds)
-    except TrainingDiverged as err:
-        raise StageError(f"{' '.join(names)}: {err} (the method's learning rate in params.yaml)") from None
+    params = only(everything, READS if set(names) == set(METHODS) else reads_for(names))
+    features = read_features(paths.FEATURES, *feature_dims(params))
+    shared = {"params": params, "splits": tuple(features.splits[s] for s in ("train", "val", "test")),
+              "n_classes": features.n_classes, "precision": params["fits"]["precision_report"]}
+    # what every fit's result depends on besides its method, options and seed (not where or how many run at once)
+    settings = {"features": file_digest(paths.FEATURES), "scoring": params["evaluate"],
+                **{k: params["fits"][k] for k in ("precision_report", "threads", "gpus_per_fit")}}
+    with session(FanOut.from_params(params["fits"])):
+        run_methods(names, params, shared, FanOut.from_params(params["fits"]),
+                    lambda name: FitRecords(name, settings))
 
 
 if __name__ == "__main__":
-    from model.methods import METHODS
-
-    every_group = dict.fromkeys(k.replace("${key}", "<name>") for g in READS_BY_GROUP.values() for k in g)
-    run(main, reads=tuple(every_group),
-        arguments=[("names", {"nargs": "+", "choices": METHODS, "metavar": "NAME",
-                              "help": f"methods to tune and run, from: {', '.join(METHODS)}"})])
+    run(main, reads=READS,
+        arguments=[("names", {"nargs": "*", "metavar": "NAME",
+                              "help": f"methods to tune and run (default: all), from: {', '.join(METHODS)}"})])

@@ -36,28 +36,44 @@ def eics_point_note(results: dict, params: dict) -> str:
             "`python -m pipeline.tune --adopt eics` writes the tuned point into params.yaml.\n\n")
 
 
-def protocol_section(results: dict) -> str:
-    """The "Protocol" section from results/protocol.json: our numbers beside the peers' protocol."""
+PROTOCOL_ROWS = (
+    ("ours", "ours: early stop on validation, best validation epoch, every test clip"),
+    ("no_early_stop", "no early stop: best validation epoch of all epochs"),
+    ("peers_clips", "peers' clips: ours, scored on the full test batches only"),
+    ("epoch_on_test", "epoch on test: the epochs ours ran, the best on test"),
+    ("peers_protocol", "peers' protocol: all three"),
+)
+
+
+def protocol_section() -> str:
+    """The "Protocol" section from results/protocol.json: each change from our protocol to the peers'."""
     if not paths.PROTOCOL.is_file():
         return ""
     p = json.loads(paths.PROTOCOL.read_text())
     if "not_applicable" in p:
         return f"\n## Protocol\n\nThe peers' protocol (epoch picked on test, full test batches only) is not " \
                f"applicable here: {p['not_applicable']}.\n"
-    rows = []
-    for name in ("eics", "dclma"):
-        if name in p and p[name]["ours_mean"] is not None:
-            ours, peers = p[name]["ours_mean"], p[name]["peers_protocol_mean"]
-            rows.append(f"| {DISPLAY[name]} | {ours:.3f} | {peers:.3f} | {peers - ours:+.3f} |")
-    if not rows:
+    names = [n for n in ("eics", "dclma") if n in p and "ours_mean" in p[n]]
+    if not names:
         return ""
-    return ("\n## Protocol\n\nWhat picking the epoch on the test set is worth (an analysis, never used to choose "
-            "anything; stage `protocol`). Ours: the epoch with the best validation MAP, every one of the "
-            f"{p['test_clips']} test clips. Peers' (as DCLMA's released training code): no early stop, the epoch "
-            f"with the best test MAP, and only the {p['test_clips_scored_by_peers']} clips of full test batches of "
-            f"{p['peer_test_batch']}. Both at the point each method chose on validation, average MAP, mean over the "
-            "same seeds.\n\n| Method | ours | peers' protocol | peers' − ours |\n|---|---:|---:|---:|\n"
-            + "\n".join(rows) + "\n")
+    lines = ["| Protocol | " + " | ".join(f"{DISPLAY[n]} | Δ vs ours" for n in names) + " |",
+             "|---|" + "---:|---:|" * len(names)]
+    for row, label in PROTOCOL_ROWS:
+        cells = []
+        for n in names:
+            value, ours = p[n][f"{row}_mean"], p[n]["ours_mean"]
+            cells += [f"{value:.3f}", "–" if row == "ours" else f"{value - ours:+.3f}"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    check = "; ".join(f"{DISPLAY[n]} {p[n]['method_stage_mean']:.3f}" for n in names
+                      if p[n].get("method_stage_mean") is not None)
+    return ("\n## Protocol\n\nWhat each difference from the peers' protocol is worth (an analysis, never used to "
+            "choose anything; stage `protocol`). Per seed, one run with no early stop records after every epoch the "
+            f"validation MAP, the test MAP over all {p['test_clips']} test clips and over the "
+            f"{p['test_clips_scored_by_peers']} clips of full test batches of {p['peer_test_batch']} (DCLMA's "
+            "released loader drops the last partial batch); each row changes one thing from ours, the last all "
+            "three (DCLMA's released training code: every epoch, the best on test, full batches). Average MAP at "
+            "the point each method chose on validation, mean over the report's seeds"
+            + (f"; the method stage's own numbers: {check}" if check else "") + ".\n\n" + "\n".join(lines) + "\n")
 
 
 READS = (
@@ -71,8 +87,10 @@ READS = (
 
 def main() -> None:
     from extract.atomic_files import write_text
+    from extract.duplicates import duplicate_rows, summary_line
     from extract.feature_store import read_features
-    from pipeline.report_tables import claims_lines, map_table, time_table
+    from model.methods import SHARED_SEEDS
+    from pipeline.report_tables import claims_lines, map_table, time_table, tuning_notes
 
     params = load_params(reads=READS)
     results = {}
@@ -83,36 +101,47 @@ def main() -> None:
     paper = json.loads(paths.PAPER_RESULTS.read_text())
     features = read_features(paths.FEATURES)
     source, backbone, n_test = features.source, features.backbone, len(features.splits["test"])
+    duplicates = summary_line(duplicate_rows(features.splits))
+    paired_text = ", ".join(DISPLAY[m] for m in SHARED_SEEDS) + " (one network builder and batch order per seed)"
     seeds = params["report"]["seeds"]
     ks = params["evaluate"]["recall_ks"]
     budgets = sorted({r.get("tuning_budget", 0) for r in results.values()} - {0})
     compare = params["report"]["paper_dataset"]
+    tuning_seeds = sorted({len(r.get("tuning_seeds", [])) for r in results.values()} - {0})
     header = (
         f"# Compared methods\n\nDataset source: {source}; backbone: {backbone}; test clips: {n_test}; "
-        f"seeds: {', '.join(map(str, seeds))} (mean ± sample std over seeds). "
-        "Tie-aware MAP@all (expected AP over the orders of tied items), cosine similarity, "
-        f"same features and metric for every method. Paper numbers ({paper['citation']}) are on "
-        f"{compare.upper()}, beside ours for shape only: the datasets differ unless the features are VEGAS/AVE. "
-        "Tuning: every method with knobs trained once at each of the "
-        f"{', '.join(map(str, budgets)) or 'no'} points of its "
-        "grid (params `tuning.grids`) on the train split and ran its seeds at the point with the best validation MAP; "
-        "each ablation is tuned the same way over EICS's grid; every neural method has the same epoch cap and "
-        "patience; the chosen points are in results/methods/<name>.json. "
-        "Per-query MAP (mean AP over queries) is the headline, as in the paper and DCLMA's code; the class-averaged "
-        "MAP (mean over classes of each class's mean AP, as in the ICVGIP audio-visual retrieval challenge), class "
-        "R@k (share of queries with a same-class item in the top k), pair R@k (share of queries whose own pair, the "
-        "same clip's other modality, is in the top k) and the median rank of that pair are the mean of both "
-        "directions, tie-aware. "
-        "Significance, over both sources of randomness: per seed and test clip, its AP as an audio and as a visual "
-        "query averaged; a two-level paired bootstrap (50,000 resamples: the test clips drawn with replacement, the "
-        "same for both methods, and each method's seeds drawn with replacement on their own) gives the two-sided "
-        "p-value of Δ = method minus reference and its 95 % interval. Holm's step-down correction runs over each "
-        "table's comparisons with its reference (and over each group of claims); a p-value within three Monte-Carlo "
-        "standard errors (about 0.001 each near 0.05) of its Holm threshold reads 'borderline', never a verdict. "
-        "Bold: not significantly worse than the table's best average MAP (Holm, 0.05), so every bold row is tied "
-        "for best. 'not run' marks methods without results in this run. EICS's architecture and its params.yaml "
-        "defaults (alpha, weight decay) were developed on the validation split of the development file "
-        "(AudioSet embeddings whose two views are both audio); the other methods' grids were not.\n\n"
+        f"seeds: {', '.join(map(str, seeds))} ({len(seeds)}; mean ± standard deviation over seeds). "
+        f"{duplicates}\n\n"
+        "Metric: tie-aware MAP@all (expected AP over the orders of tied items), cosine similarity, the same "
+        f"features and metric for every method. Paper numbers ({paper['citation']}) are on {compare.upper()}, beside "
+        "ours for shape only: the datasets differ unless the features are VEGAS/AVE. Per-query MAP (mean AP over "
+        "queries) is the headline, as in the paper and DCLMA's code; the class-averaged MAP (mean over classes of "
+        "each class's mean AP, as in the ICVGIP audio-visual retrieval challenge), class R@k (share of queries "
+        "with a same-class item in the top k), pair R@k (share of queries whose own pair, the same clip's other "
+        "modality, is in the top k) and the median rank of that pair are the mean of both directions, "
+        "tie-aware.\n\n"
+        f"Tuning: every method with knobs is fitted at each of the {', '.join(map(str, budgets)) or 'no'} points of "
+        f"its grid (params `tuning.grids`) with the first {', '.join(map(str, tuning_seeds)) or 'no'} seeds on the "
+        "train split and scored on validation; a point's score is its mean validation MAP over those seeds. The "
+        "point with the best mean is chosen, unless others are within one standard error of it (paired by seed): "
+        "then the method's authors' published setting among them, else the one closest to params.yaml's values "
+        "(the rule is named below where it applied; 'edge' marks a choice at the end of a grid axis of three or "
+        "more values). Each ablation is tuned the same way over EICS's grid; every neural method has the same "
+        "epoch cap and patience; the tuning fits at the chosen point are the runs of those seeds. Chosen points: "
+        "results/methods/<name>.json.\n\n"
+        "Significance (evaluate/significance.py): per seed and test clip, a clip's AP as an audio and as a visual "
+        "query averaged; Δ = method minus reference; a t-test whose standard error holds both the seed-to-seed "
+        "and the clip-to-clip variance (two-way analysis of variance, Satterthwaite's degrees of freedom). Seeds "
+        f"are paired where two methods share them: {paired_text}; every other comparison treats the two methods' "
+        "seeds as unrelated. Its false-positive rate at 0.05, measured in null simulations shaped like this data "
+        "(clip- to seed-dominated, paired and unpaired), lies within 0.03-0.06 (docs/findings.md). Holm's "
+        "step-down correction runs over each table's comparisons with its reference and over each group of "
+        "claims. Reading of an adjusted p: below 0.01 significant; from 0.01 up to 0.10 'borderline', no "
+        "verdict either way; 0.10 or above no significant difference. Bold: the table's reference and every row "
+        "not significantly different from it (borderline included). 'not run' marks methods without results in "
+        "this run. EICS's architecture and its params.yaml defaults (alpha, weight decay) were developed on the "
+        "validation split of the development file (AudioSet embeddings whose two views are both audio); the "
+        "other methods' grids were not.\n\n"
         + eics_point_note(results, params)
     )
     text = (
@@ -121,12 +150,14 @@ def main() -> None:
         + map_table(TABLE2, results, paper["table2"], compare, ks)
         + dclma_note(results)
         + "\n## Table 3: training time\n\n"
-        + f"Wall-clock seconds depend on the machine and its load, so they are kept out of this file (which is "
-        f"the same bytes on every machine): [{paths.TIMES_TABLE.name}]({paths.TIMES_TABLE.name}), written by the "
-        "same stage from results/timings/ (neither is a DVC output nor committed).\n"
+        + f"Wall-clock seconds depend on the machine and its load, so they are kept out of this file: "
+        f"[{paths.TIMES_TABLE.name}]({paths.TIMES_TABLE.name}), written by the same stage from results/timings/ "
+        "(neither is a DVC output; the sample's are not committed, the dev file's and the synthetic run's are, as "
+        "a record of the machine that made them).\n"
         + "\n## Table 4: ablations\n\n"
         + map_table(TABLE4, results, paper["table4"], compare, ks, against="eics")
         + claims_lines(results)
+        + tuning_notes(results)
     )
     from evaluate.figures import precision_scope
 
@@ -137,7 +168,7 @@ def main() -> None:
         f"data: {source}; backbone: {backbone}; mean over seeds {', '.join(map(str, seeds))}",
     )
     text += f"\n![Precision at scope K, every method (paper Fig. 4)]({paths.METHODS_FIGURE.name})\n"
-    text += protocol_section(results)
+    text += protocol_section()
     write_text(paths.REPORT, text)
     timed = [m for m in TABLE3 if m in results or m in paper["table3_minutes"]]
     write_text(paths.TIMES_TABLE, f"# Table 3: training time\n\nThis machine, this run ({source}; {backbone}).\n\n"

@@ -22,11 +22,16 @@ READS = (
     "model",
     "train",
     "fusion",
+    "fits.precision_train",
+    "fits.threads",
 )
 
 
 def main() -> None:
     params = load_params(reads=READS)  # checked against the schema: a bad knob stops the stage before any file is read
+    from pipeline.portable import pin_fit_threads
+
+    pin_fit_threads(params["fits"]["threads"])  # before TensorFlow loads
     from dvclive import Live
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
@@ -38,7 +43,7 @@ def main() -> None:
     print(
         f"train: EICS at params.yaml's settings (alpha {m['alpha']}, beta {m['beta']}, "
         f"weight decay {t['weight_decay']}, "
-        f"loss form {m['loss_form']})",
+        f"loss form {m['loss_form']}; {params['fits']['precision_train']}, {params['fits']['threads']} thread(s))",
         flush=True,
     )
     with Live(dir=str(paths.DVCLIVE), save_dvc_exp=False, dvcyaml=None) as live:
@@ -57,6 +62,7 @@ def main() -> None:
     result.fusion.save(paths.FUSION)
     summary = {
         "trained_with": {section: params[section] for section in ("model", "train", "fusion")},
+        "computed_with": params["fits"],
         "best_epoch": result.best_epoch,
         "epochs": t["epochs"],
         "epochs_run": result.epochs_run,
