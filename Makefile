@@ -38,6 +38,7 @@ test: $(STAMP)  ## ruff (ruff.toml), then the test suite (about 3½ minutes here
 bench: $(STAMP)  ## the benchmarks: each prints ratios against a reference measured in the same run
 	python -m benchmarks.map_speed
 	python -m benchmarks.train_speed
+	python -m benchmarks.fanout_speed
 	python -m benchmarks.extract_speed
 	python -m benchmarks.search_speed
 

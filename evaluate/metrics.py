@@ -1,6 +1,6 @@
 """Category-based cross-modal retrieval metrics, tie-aware.
 
-Definition (DESIGN.md, "Metrics, exactly"): every query of one modality ranks the whole
+Definition (docs/findings.md, "Metrics and significance"): every query of one modality ranks the whole
 gallery of the other modality by cosine distance d = 1 - cos(q, g), computed in float64 and
 rounded to a grid of 2^-40 (so ties are the same on every machine: `snap_to_grid`),
 ascending. A gallery item is relevant when it has the query's label. With R relevant

@@ -29,6 +29,10 @@ FAULT_MARKER_ENV = (
     "AVCMR_RAY_FAULT_MARKER"  # tests only: while the file it names exists, one actor call removes it and dies
 )
 RETRIES = 3
+# the stage process's numerics environment (pinned by pipeline.portable, or released for pretrained backbones),
+# given to every worker so a shard is computed as the local engine computes it, on any node
+FORWARDED = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+             "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES")
 
 
 @dataclass
@@ -52,7 +56,7 @@ def start_ray(address: str) -> None:
         return
     root = str(Path(__file__).resolve().parents[1])
     env = {"PYTHONPATH": os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-    env.update({k: v for k, v in os.environ.items() if k.startswith("AVCMR_") or k == "TF_CPP_MIN_LOG_LEVEL"})
+    env.update({k: v for k, v in os.environ.items() if k.startswith("AVCMR_") or k in FORWARDED})
     common = dict(runtime_env={"env_vars": env}, log_to_driver=False, configure_logging=False)
     if address:
         ray.init(address=address, **common)

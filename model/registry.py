@@ -11,9 +11,9 @@
     claim       (ablations) the paper's claim the variant tests: EICS is above it
 
 Groups, each one kind of stage: RANDOM (chance level, no knobs), BASELINES (stage
-`method@<name>`: tuned on validation with `tuning.grids.<name>`, knobs in `baselines`),
-EICS_FAMILY (stage `eics@<name>`: tuned the same way, reading `model`, `train` and `fusion`)
-and ABLATIONS (stage `ablation@<name>`: EICS variants of model/eics/variants.py,
+tuned on validation with `tuning.grids.<name>`, knobs in `baselines`),
+EICS_FAMILY (tuned the same way, reading `model`, `train` and `fusion`)
+and ABLATIONS (EICS variants of model/eics/variants.py,
 tuned over EICS's grid with its budget). Adding a method: its module and one line here (plus its
 knobs and tuning grid in params.yaml).
 """

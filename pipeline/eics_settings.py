@@ -21,10 +21,22 @@ def eics_knobs(params: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
 
 
-def train_config(params: dict):
-    """TrainConfig of EICS at params.yaml's `model`, `train` and `fusion` values."""
+def unused_knobs() -> set:
+    """EICS knobs that reach neither TrainConfig nor the network: each would be accepted and ignored."""
     from model.eics.config import TrainConfig
 
+    return EICS_KEYS - {f.name for f in fields(TrainConfig)} - set(NETWORK_KEYS)
+
+
+def train_config(params: dict):
+    """TrainConfig of EICS at params.yaml's `model`, `train` and `fusion` values. A `model`, `train` or
+    `fusion` key that nothing reads stops here (it would otherwise be accepted and ignored)."""
+    from model.eics.config import TrainConfig
+
+    ignored = unused_knobs()
+    if ignored:
+        raise ValueError(f"EICS reads no field for params key(s) {sorted(ignored)}: add them to "
+                         "model/eics/config.py's TrainConfig (or NETWORK_KEYS) and use them, or remove them")
     knobs = eics_knobs(params)
     return TrainConfig(**{f.name: knobs[f.name] for f in fields(TrainConfig)})
 

@@ -36,15 +36,30 @@ class FanOut:
 
 @contextmanager
 def session(fanout: FanOut):
-    """Ray for the block: join the cluster or start a local runtime (stopped at the end); a
-    runtime this process already had is used as it is."""
+    """Ray for the block, started only when a first task is submitted (a run whose fits are all saved
+    starts nothing): join the cluster or start a local runtime, stopped at the end. A runtime this
+    process already had is used as it is."""
+    import ray
+
+    started = []
+
+    def ready():
+        if not ray.is_initialized():
+            _start(fanout)
+            started.append(True)
+
+    try:
+        yield ready
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _start(fanout: FanOut) -> None:
     import ray
 
     from pipeline.portable import worker_env
 
-    if ray.is_initialized():
-        yield
-        return
     common = dict(runtime_env={"env_vars": worker_env(fanout.threads)}, log_to_driver=False,
                   configure_logging=False)
     if fanout.address:
@@ -52,23 +67,20 @@ def session(fanout: FanOut):
     else:
         cpus = fanout.workers * fanout.threads if fanout.workers else max(os.cpu_count() or 1, fanout.threads)
         ray.init(address="local", num_cpus=cpus, include_dashboard=False, **common)  # never a running cluster
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def run_tasks(function: Callable, jobs: list, shared: dict, fanout: FanOut,
-              on_result: Callable[[object, dict], list]) -> None:
+              on_result: Callable[[object, dict], list], ready: Callable) -> None:
     """`function(job, shared)` on a worker for every job; `on_result(job, result)` runs in this
     process as each finishes (in the order they finish) and returns further jobs, which go to
     the front of the queue. At most `fanout.workers` run at once (0: as many as the cluster's
-    CPUs take at `fanout.threads` each). Runs inside `session`."""
+    CPUs take at `fanout.threads` each). `ready`: what `session` yields (starts Ray if needed)."""
     import ray
 
     queue = list(jobs)
     if not queue:
         return
+    ready()
     shared_ref = ray.put(shared)
     remote = ray.remote(function).options(num_cpus=fanout.threads, num_gpus=fanout.gpus_per_fit,
                                           max_retries=RETRIES)

@@ -5,9 +5,9 @@ worker or a node) resumes where it stopped, writing the same bytes as an uninter
 A fit's key hashes: the method, its options at the grid point (as the model code receives
 them), the seed, the scoring settings, the precision and thread partition, the feature file's
 bytes, and the source of every project module the fit runs (the fit task's import closure and
-the method's own modules). Records live in models/fits/<method>/<key>.json (neither git nor DVC
-tracks them); after a method's run only the records it used are kept. `rm -r models/fits` makes
-the next run fit everything again.
+the method's own modules, but those that only read params.yaml into options). Records live in
+models/fits/<method>/<key>.json (neither git nor DVC tracks them); after a method's run only the
+records it used are kept. `rm -r models/fits` makes the next run fit everything again.
 """
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path("models/fits")
+# modules that only turn params.yaml into a method's options: the options themselves are in the key
+SETTINGS_CODE = ("pipeline/schema.py", "pipeline/params.py", "pipeline/paths.py", "pipeline/config.py",
+                 "pipeline/method_knobs.py", "pipeline/eics_settings.py")
 
 
 def file_digest(path: Path) -> str:
@@ -39,7 +42,8 @@ def code_digest(name: str) -> str:
         entries.append("model.eics.variants")
     else:
         entries += [f"model.baselines.{REGISTRY[name]['module']}", f"model.baselines.{REGISTRY[name]['builds_on']}"]
-    files = sorted(set().union(*(project_closure(e) for e in entries)))
+    files = sorted(p for p in set().union(*(project_closure(e) for e in entries))
+                   if str(p.relative_to(REPO)) not in SETTINGS_CODE)
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())

@@ -122,7 +122,7 @@ class MethodRun:
               f"{len(runs)} seeds", flush=True)
 
 
-def run_methods(names, params: dict, shared: dict, fanout, records_for) -> None:
+def run_methods(names, params: dict, shared: dict, fanout, records_for, ready) -> None:
     """Tune and run every method of `names` (`records_for(name)`: its `FitRecords`), on one queue."""
     from model.methods import REGISTRY
     from pipeline.fanout import run_tasks
@@ -132,7 +132,7 @@ def run_methods(names, params: dict, shared: dict, fanout, records_for) -> None:
     runs = {name: MethodRun(name, params, records_for(name)) for name in ordered}
     jobs = [job for run in runs.values() for job in run.start()]
     print(f"methods: {len(jobs)} fits to run now ({', '.join(ordered)})", flush=True)
-    run_tasks(fit_and_score, jobs, shared, fanout, lambda job, record: runs[job.name].finished(job, record))
+    run_tasks(fit_and_score, jobs, shared, fanout, lambda job, record: runs[job.name].finished(job, record), ready)
 
 
 def write_summary(name: str, tuned: str | None, point: dict, tuning: dict, records: list[dict]) -> None:

@@ -9,9 +9,6 @@ import yaml
 
 from pipeline.paths import PARAMS
 
-DATA_SOURCES = ("videos", "synthetic", "community")
-
-
 AUTO = "auto"  # data.audio_dim / data.visual_dim: take the size the features have
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from model.methods import CLAIMS, DISPLAY, UNSUPERVISED
 
-DIRECTIONS = ("audio_to_visual", "visual_to_audio", "average")
+MAP_COLUMNS = ("audio_to_visual", "visual_to_audio", "average")  # the table's three MAP columns
 
 
 def _cell(mean, std, bold):
@@ -87,7 +87,7 @@ def map_table(
             r = results[m]
             test = tests.get(m)
             level = m == ref or (test is not None and not test.significant)
-            ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], level) for k in DIRECTIONS]
+            ours = [_cell(r[f"{k}_mean"], r[f"{k}_std"], level) for k in MAP_COLUMNS]
             ours.append(_cell(r["class_averaged_map_average_mean"], r["class_averaged_map_average_std"], level)
                         if "class_averaged_map_average_mean" in r else "–")
             ours += [f"{r[key]:.3f}" if (key := f"{kind}_recall_at_{k}_average_mean") in r else "–"

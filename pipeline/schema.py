@@ -142,7 +142,7 @@ class Model(Section):
     dropout: float = knob(0.0, "dropout after every hidden layer (0 = off; did not help on validation)", ge=0, lt=1)
     input_scaling: InputScaling = knob("global", "none | global (centre each dimension, divide all by the mean "
                                        "training std; model/input_scaling.py)")
-    alpha: float = knob(1.0, "weight of L_dis; eics@eics's choice on the dev file's validation split (see README)",
+    alpha: float = knob(1.0, "weight of L_dis (README, Parameters: how it was chosen)",
                         ge=0)
     beta: float = knob(0.001, "weight of L_cons (the paper's best; `make grid` sweeps alpha x beta over 0, 0.001, "
                        "0.01, 0.1, 1)", ge=0)
@@ -217,7 +217,7 @@ class Search(Section):
 
 
 class Baselines(Section):
-    """stages `method@<name>`: the compared methods (not EICS and its ablations)"""
+    """stage `methods`: the compared methods (not EICS and its ablations)"""
 
     hidden: Widths = knob([1024], "hidden widths of every projector network")
     activation: Activation = knob("relu", "of their hidden layers: relu | sigmoid | tanh | gelu | elu")
@@ -260,7 +260,7 @@ AUTHORS = {
 
 
 class Tuning(Section):
-    """first half of `method@<name>`, `eics@<name>`: the same budget for every method that has knobs"""
+    """stage `methods`: the same budget for every method that has knobs"""
 
     seeds: PositiveInt = knob(3, "seeds per grid point (the first of report.seeds); a point scores its mean "
                               "validation MAP over them")

@@ -83,14 +83,16 @@ class OneLineParser(argparse.ArgumentParser):
 
 def described(reads: tuple[str, ...]) -> list[str]:
     """`key (default): meaning` from the params schema for each key read (free-text entries are left out)."""
-    from pipeline.schema import describe
+    from pipeline.schema import Params, describe, section_keys
 
     out = []
     for key in reads:
         try:
             out.append(describe(key))
         except KeyError:
-            pass  # a note such as "extract (to extract a new clip ...)" rather than a key
+            continue  # a note such as "extract (to extract a new clip ...)" rather than a key
+        if key in Params.model_fields:  # a whole section: each of its keys too
+            out += [f"  {describe(f'{key}.{k}')}" for k in section_keys(key)]
     return out
 
 

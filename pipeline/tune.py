@@ -1,7 +1,7 @@
 """Reading a method stage's tuning record (results/tuning/<name>.json; the tuning itself:
 `pipeline.method_runs`, its rule: `pipeline.tuning_choice`).
 
-As a command, `python -m pipeline.tune --adopt eics` writes the point `eics@eics` chose
+As a command, `python -m pipeline.tune --adopt eics` writes the point the methods stage chose for EICS
 (results/tuning/eics.json) into params.yaml's `model`/`train`/`fusion` values and prints the
 diff; `train` then fits it. Nothing adopts a tuned point otherwise.
 """
@@ -21,7 +21,7 @@ def read_tuning(name: str) -> dict:
     """The tuning summary results/tuning/<name>.json that the method's stage wrote."""
     tuning_file = paths.TUNING / f"{name}.json"
     if not tuning_file.is_file():
-        raise StageError(f"{tuning_file} not found; run `dvc repro method@{name}` first (it tunes {name})")
+        raise StageError(f"{tuning_file} not found; run `dvc repro methods` first (it tunes {name})")
     return json.loads(tuning_file.read_text())
 
 
@@ -79,4 +79,4 @@ def main(args) -> None:
 if __name__ == "__main__":
     run(main, reads=("results/tuning/eics.json (not params: it writes params.yaml)",),
         arguments=[("--adopt", {"required": True, "choices": ("eics",), "metavar": "eics",
-                                "help": "write the point eics@eics chose on validation into params.yaml"})])
+                                "help": "write the point the methods stage chose for EICS into params.yaml"})])

@@ -84,7 +84,7 @@ def test_reference_losses_train_the_implicit_space_and_alpha_matters(data):
 
 
 def test_model_shared_trunk_reaches_the_eics_method_stage(data, monkeypatch):
-    """model.shared_trunk changes the network eics@eics fits (as it does for `train`)."""
+    """model.shared_trunk changes the network the methods stage fits for EICS (as it does for `train`)."""
     from model.eics import training
 
     built, real = [], training.build_for

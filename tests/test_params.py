@@ -305,3 +305,14 @@ def test_an_ablation_or_random_may_not_have_a_grid_of_its_own(tmp_path):
         (tmp_path / "p.yaml").write_text(text.replace("    eics_literal:", grid, 1))
         with pytest.raises(ParamsError, match=f"tuning.grids.{name}"):
             check_methods(load_params(tmp_path / "p.yaml"))
+
+
+def test_every_eics_knob_reaches_training_or_the_network(monkeypatch):
+    """A `model`/`train`/`fusion` key EICS does not read would be accepted and ignored: it stops train_config."""
+    from pipeline import eics_settings
+    from pipeline.params import load_params
+
+    assert eics_settings.unused_knobs() == set()
+    monkeypatch.setattr(eics_settings, "EICS_KEYS", eics_settings.EICS_KEYS | {"gamma"})
+    with pytest.raises(ValueError, match="gamma"):
+        eics_settings.train_config(load_params())

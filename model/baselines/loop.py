@@ -33,7 +33,7 @@ class NeuralOptions:
     momentum: float              # SGD momentum (sgd only)
     adam_beta1: float            # Adam's first-moment decay (adam only)
     weight_decay: float          # decoupled weight decay (0 = off), as for EICS
-    input_scaling: str           # none | global (model.input_scaling; applied by model.baselines.fit_method)
+    input_scaling: str           # none | global (model.input_scaling; applied by model.methods.fit_method)
     margin: float                # triplet / ranking margin (cosine units)
 
 

@@ -87,6 +87,9 @@ def main() -> None:
         print(f"features: {len(skipped)} clip(s) skipped, see {params['extract']['skips']}")
     sizes = ", ".join(f"{name} {len(split)}" for name, split in features.splits.items())
     print(f"features: {paths.FEATURES} ({features.source}; {features.n_classes} classes; {sizes})")
+    from extract.duplicates import duplicate_rows, summary_line
+
+    print(f"features: {summary_line(duplicate_rows(features.splits))}")
 
 
 if __name__ == "__main__":

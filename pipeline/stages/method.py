@@ -74,9 +74,9 @@ def main(args) -> None:
     # what every fit's result depends on besides its method, options and seed (not where or how many run at once)
     settings = {"features": file_digest(paths.FEATURES), "scoring": params["evaluate"],
                 **{k: params["fits"][k] for k in ("precision_report", "threads", "gpus_per_fit")}}
-    with session(FanOut.from_params(params["fits"])):
-        run_methods(names, params, shared, FanOut.from_params(params["fits"]),
-                    lambda name: FitRecords(name, settings))
+    fanout = FanOut.from_params(params["fits"])
+    with session(fanout) as ready:
+        run_methods(names, params, shared, fanout, lambda name: FitRecords(name, settings), ready)
 
 
 if __name__ == "__main__":

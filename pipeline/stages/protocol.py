@@ -151,9 +151,9 @@ def main() -> None:
         return []
 
     fanout = FanOut.from_params(params["fits"])
-    with session(fanout):
+    with session(fanout) as ready:
         run_tasks(protocol_run, [(name, points[name], seed) for name in METHODS for seed in seeds], shared, fanout,
-                  arrived)
+                  arrived, ready)
     for name in METHODS:
         runs = [numbers[name][seed] for seed in seeds]
         ours_file = paths.METHOD_RESULTS / f"{name}.json"

@@ -21,7 +21,7 @@ def dclma_note(results: dict) -> str:
 
 
 def eics_point_note(results: dict, params: dict) -> str:
-    """Where EICS's tuned point (eics@eics, the report's row) stands against params.yaml (what `train` fits)."""
+    """Where EICS's tuned point (the report's row) stands against params.yaml (what `train` fits)."""
     if "eics" not in results:
         return ""
     point = results["eics"]["point"]
@@ -86,6 +86,7 @@ READS = (
 
 
 def main() -> None:
+    from evaluate.significance import NOT_SIGNIFICANT, SIGNIFICANT
     from extract.atomic_files import write_text
     from extract.duplicates import duplicate_rows, summary_line
     from extract.feature_store import read_features
@@ -136,8 +137,9 @@ def main() -> None:
         "seeds as unrelated. Its false-positive rate at 0.05, measured in null simulations shaped like this data "
         "(clip- to seed-dominated, paired and unpaired), lies within 0.03-0.06 (docs/findings.md). Holm's "
         "step-down correction runs over each table's comparisons with its reference and over each group of "
-        "claims. Reading of an adjusted p: below 0.01 significant; from 0.01 up to 0.10 'borderline', no "
-        "verdict either way; 0.10 or above no significant difference. Bold: the table's reference and every row "
+        f"claims. Reading of an adjusted p: below {SIGNIFICANT} significant; from {SIGNIFICANT} up to "
+        f"{NOT_SIGNIFICANT} 'borderline', no verdict either way; {NOT_SIGNIFICANT} or above no significant "
+        "difference. Bold: the table's reference and every row "
         "not significantly different from it (borderline included). 'not run' marks methods without results in "
         "this run. EICS's architecture and its params.yaml defaults (alpha, weight decay) were developed on the "
         "validation split of the development file (AudioSet embeddings whose two views are both audio); the "

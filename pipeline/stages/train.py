@@ -1,8 +1,8 @@
 """Stage `train`: fit EICS on the train split at exactly the `model`, `train` and `fusion`
 values of params.yaml, keep the epoch with the best validation MAP, fit the CCA fusion on the
 training outputs, log every loss term with dvclive. This is the model `index`,
-`evaluate` and `pipeline.search` use. No tuning result is read: `eics@eics` tunes EICS for the
-report's comparison only, and `python -m pipeline.tune --adopt eics` writes its point into
+`evaluate` and `pipeline.search` use. No tuning result is read: the `methods` stage tunes EICS for
+the report's comparison only, and `python -m pipeline.tune --adopt eics` writes its point into
 params.yaml if you want it here.
 
 Writes models/eics.keras, models/fusion.npz, models/train_summary.json (every knob the model
