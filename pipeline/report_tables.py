@@ -101,12 +101,18 @@ def map_table(
     return "\n".join(lines) + "\n"
 
 
-def verdict(adjusted) -> str:
-    """A claim that the variant is below EICS, from the variant-minus-EICS comparison (Holm over the claims)."""
+def p_equals(p: float) -> str:
+    """"= 0.0123" or "< 0.001"."""
     from evaluate.significance import p_text
 
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def verdict(adjusted) -> str:
+    """A claim that the variant is below EICS, from the variant-minus-EICS comparison (Holm over the claims)."""
     t = adjusted.test
-    p = f"p (Holm) = {p_text(adjusted.p_holm)}" if adjusted.p_holm >= 0.001 else "p (Holm) < 0.001"
+    p = f"p (Holm) {p_equals(adjusted.p_holm)}"
     how = f"Δ {t.difference:+.3f}, {p}{', paired seeds' if t.paired else ''}"
     if adjusted.borderline:
         return f"borderline ({how}: between 0.01 and 0.10, no verdict)"
@@ -120,7 +126,7 @@ def verdict(adjusted) -> str:
 def claims_lines(results: dict) -> str:
     """One line per claim of the paper, with our verdict: Δ = variant (or unsupervised method) minus the
     method the claim says is better, tested over seeds and clips, Holm over each group of claims."""
-    from evaluate.significance import holm, p_text
+    from evaluate.significance import holm
 
     ran = {m for m, r in results.items() if per_clip(r) is not None}
     lines = []
@@ -139,7 +145,7 @@ def claims_lines(results: dict) -> str:
                      f"borderline for {', '.join(DISPLAY[m] for m in unsure)}" if unsure else
                      f"not reproduced: significantly above {len(beaten)} of {len(others)}")
             lines.append(f"- Explicit-space beats the unsupervised methods ({', '.join(DISPLAY[m] for m in others)}): "
-                         f"{state} (largest p (Holm) = {p_text(worst.p_holm)}; Δ = each method minus "
+                         f"{state} (largest p (Holm) {p_equals(worst.p_holm)}; Δ = each method minus "
                          "Explicit-space).")
     if not lines:
         return ""
