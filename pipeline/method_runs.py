@@ -102,6 +102,7 @@ class MethodRun:
             self.tuning = {
                 "method": self.name, "budget": len(self.points), "seeds": self.tuning_seeds, "chosen": self.chosen,
                 "chosen_val_map_average": float(np.mean(scores[choice["index"]])), "rule": choice["rule"],
+                "chosen_has_best_mean": choice["best_mean"],
                 "tied": [self.points[i] for i in choice["tied"]], "edges": edges(self.points, self.chosen),
                 "points": [{"point": p, "val_map_average": float(np.mean(s)), "val_map_by_seed": s,
                             "val_map_std": float(np.std(s, ddof=1)) if len(s) > 1 else 0.0,
@@ -144,8 +145,9 @@ def write_summary(name: str, tuned: str | None, point: dict, tuning: dict, recor
 
     runs = [r["run"] for r in records]
     summary = {"method": name, "tuned_as": tuned, "point": point, "tuning_budget": tuning["budget"],
-               "tuning_seeds": tuning["seeds"],
-               "tuning_rule": tuning["rule"], "tuning_edges": tuning["edges"], "runs": runs,
+               "tuning_seeds": tuning["seeds"], "tuning_rule": tuning["rule"],
+               "tuning_rule_changed_the_choice": tuning.get("chosen_has_best_mean") is False,
+               "tuning_edges": tuning["edges"], "runs": runs,
                "precision_at": {d: {k: float(np.mean([r["precision_at"][d][k] for r in records]))
                                     for k in records[0]["precision_at"][d]} for d in DIRECTIONS}}
     numeric = [k for k in runs[0] if k not in ("seed", "queries_left_out")]

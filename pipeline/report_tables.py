@@ -61,7 +61,7 @@ def tuning_mark(result: dict) -> str:
     marks = []
     if result.get("tuning_edges"):
         marks.append(f"edge: {', '.join(result['tuning_edges'])}")
-    if result.get("tuning_rule") and result["tuning_rule"] != "best mean validation MAP":
+    if result.get("tuning_rule_changed_the_choice"):
         marks.append("tie rule")
     return f" ({'; '.join(marks)})" if marks else ""
 
@@ -161,7 +161,9 @@ def tuning_notes(results: dict) -> str:
     for m, r in results.items():
         point = ", ".join(f"{k} {v}" for k, v in r.get("point", {}).items())
         if r.get("tuning_rule") and r["tuning_rule"] != BEST:
-            lines.append(f"- {DISPLAY.get(m, m)}: {point} ({r['tuning_rule']}).")
+            also = ("; not the best mean, which the rule set aside" if r.get("tuning_rule_changed_the_choice")
+                    else "; also the best mean")
+            lines.append(f"- {DISPLAY.get(m, m)}: {point} ({r['tuning_rule']}{also}).")
         if r.get("tuning_edges"):
             lines.append(f"- {DISPLAY.get(m, m)}: chosen at the edge of its grid in {', '.join(r['tuning_edges'])} "
                          "(validation MAP may still rise beyond it).")

@@ -43,7 +43,7 @@ def choose(points: list[dict], scores: list[list[float]], defaults: dict, author
             top = max(agreement)
             if agreement.count(top) == 1:
                 index, rule = tied[agreement.index(top)], DEFAULTS_RULE
-    return {"index": index, "rule": rule, "tied": tied, "standard_errors": errors}
+    return {"index": index, "rule": rule, "tied": tied, "standard_errors": errors, "best_mean": index == best}
 
 
 def standard_error(best: list[float], other: list[float]) -> float:
