@@ -31,7 +31,7 @@ endif
 repro: $(STAMP)  ## build .venv if needed, then dvc repro (the bundled sample by default)
 	dvc repro
 
-test: $(STAMP)  ## ruff (ruff.toml), then the test suite (about 3½ minutes here at idle)
+test: $(STAMP)  ## ruff (ruff.toml), then the test suite (about 5½ minutes here at idle)
 	ruff check .
 	python -m pytest
 

@@ -19,3 +19,13 @@ def ray_runtime(tmp_path_factory):
     yield marker
     ray.shutdown()
     del os.environ[FAULT_MARKER_ENV]
+
+
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """A stage's main() run in process may set what its own process needs (its pinned thread counts): no
+    test leaves that behind for the next one or its subprocesses."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)

@@ -96,10 +96,17 @@ def imported_transitively(name: str) -> set[str]:
     return seen
 
 
-def test_the_backbone_stages_never_load_the_float64_model_package():
-    """Importing model.precision makes Keras build float64 layers; the pretrained backbones keep float32,
-    so the stages that run them must not import it, even indirectly (model.terms, plain names, is fine)."""
-    for name in ("pipeline.stages.extract", "pipeline.stages.weights"):
-        reached = imported_transitively(name)
-        assert "extract.backbones" in reached
-        assert "model.precision" not in reached, name
+def test_importing_the_model_code_changes_no_global_precision():
+    """Importing the training loop, losses and inference leaves Keras's float type alone; a fit's precision
+    holds inside `fitting_precision` only (the pretrained backbones keep float32 in any process)."""
+    import subprocess
+    import sys
+
+    code = ("import keras, model.training, model.losses, model.inference, model.baselines.loop\n"
+            "before = keras.config.floatx()\n"
+            "from model.precision import fitting_precision, dtype\n"
+            "with fitting_precision('float64'):\n    inside = dtype()\n"
+            "print(before, inside, keras.config.floatx())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.stdout.split() == ["float32", "float64", "float32"], done.stderr[-2000:]

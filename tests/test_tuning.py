@@ -163,3 +163,15 @@ def test_tuning_choice_by_hand():
     assert authors["index"] == 1 and authors["rule"] == AUTHORS_RULE
     assert choose(points[:2], [[0.5], [0.6]], defaults={})["rule"] == BEST  # one seed: no standard error
     assert edges(points, {"lr": 3}) == ["lr"] and edges(points, {"lr": 2}) == [] and edges(points[:2], {"lr": 2}) == []
+
+
+def test_a_lead_of_less_than_two_standard_errors_is_a_tie():
+    from pipeline.tuning_choice import BEST, DEFAULTS_RULE, choose
+
+    points = [{"lr": 1}, {"lr": 2}]
+    # point 2 leads by 0.0, 0.01, 0.035: mean 0.015, standard error 0.0104 -> 1.4 standard errors: tied
+    close = choose(points, [[0.50, 0.50, 0.50], [0.50, 0.51, 0.535]], defaults={"lr": 1})
+    assert close["index"] == 0 and close["rule"] == DEFAULTS_RULE and not close["best_mean"]
+    # leads 0.01, 0.02, 0.03: 3.5 standard errors: point 2 wins
+    clear = choose(points, [[0.50, 0.50, 0.50], [0.51, 0.52, 0.53]], defaults={"lr": 1})
+    assert clear["index"] == 1 and clear["rule"] == BEST and clear["best_mean"]

@@ -76,6 +76,21 @@ def protocol_section() -> str:
             + (f"; the method stage's own numbers: {check}" if check else "") + ".\n\n" + "\n".join(lines) + "\n")
 
 
+def tuning_text(results: dict, budgets: list, tuning_seeds: list) -> str:
+    """How the rows were tuned."""
+    return (
+        f"Tuning: every method with knobs is fitted at each of the {', '.join(map(str, budgets)) or 'no'} points of "
+        f"its grid (params `tuning.grids`) with the first {', '.join(map(str, tuning_seeds)) or 'no'} seeds on the "
+        "train split and scored on validation; a point's score is its mean validation MAP over those seeds. The "
+        "point with the best mean is chosen, unless others are within two standard errors of it (paired by seed): "
+        "then the method's authors' published setting among them, else the one closest to params.yaml's values "
+        "(the tuning notes below name every tie; 'tie rule' beside a method marks one whose choice the rule "
+        "changed, 'edge' a choice at the end of a grid axis of three or more values). Each ablation is tuned "
+        "the same way over EICS's grid; every neural method has the same "
+        "epoch cap and patience; the tuning fits at the chosen point are the runs of those seeds. Chosen points: "
+        "results/methods/<name>.json.\n\n")
+
+
 READS = (
     "report",
     "evaluate.recall_ks",
@@ -121,17 +136,8 @@ def main() -> None:
         "with a same-class item in the top k), pair R@k (share of queries whose own pair, the same clip's other "
         "modality, is in the top k) and the median rank of that pair are the mean of both directions, "
         "tie-aware.\n\n"
-        f"Tuning: every method with knobs is fitted at each of the {', '.join(map(str, budgets)) or 'no'} points of "
-        f"its grid (params `tuning.grids`) with the first {', '.join(map(str, tuning_seeds)) or 'no'} seeds on the "
-        "train split and scored on validation; a point's score is its mean validation MAP over those seeds. The "
-        "point with the best mean is chosen, unless others are within one standard error of it (paired by seed): "
-        "then the method's authors' published setting among them, else the one closest to params.yaml's values "
-        "(the tuning notes below name every tie; 'tie rule' beside a method marks one whose choice the rule "
-        "changed, 'edge' a choice at the end of a grid axis of three or more values). Each ablation is tuned "
-        "the same way over EICS's grid; every neural method has the same "
-        "epoch cap and patience; the tuning fits at the chosen point are the runs of those seeds. Chosen points: "
-        "results/methods/<name>.json.\n\n"
-        "Significance (evaluate/significance.py): per seed and test clip, a clip's AP as an audio and as a visual "
+        + tuning_text(results, budgets, tuning_seeds)
+        + "Significance (evaluate/significance.py): per seed and test clip, a clip's AP as an audio and as a visual "
         "query averaged; Δ = method minus reference; a t-test whose standard error holds both the seed-to-seed "
         "and the clip-to-clip variance (two-way analysis of variance, Satterthwaite's degrees of freedom). Seeds "
         f"are paired where two methods share them: {paired_text}; every other comparison treats the two methods' "
