@@ -44,13 +44,16 @@ def test_uneven_budgets_and_unknown_knobs_are_refused(tmp_path):
         check_methods(load_params(tmp_path / "b.yaml"))
 
 
-def test_the_tuning_choice_reads_validation_only(tmp_path):
+@pytest.mark.ray
+def test_the_tuning_choice_reads_validation_only(tmp_path, monkeypatch, ray_runtime):
     """Two feature files that differ only in their test split: the same tuning record (every point's validation
-    MAPs, the choice, the rule), other test results. The chosen point's tuning fits are its first seeds' runs."""
-    import subprocess
-    import sys
+    MAPs, the choice, the rule), other test results. The chosen point's tuning fits are its first seeds' runs.
+    The stage runs in this process on the shared Ray runtime."""
+    import argparse
 
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    from pipeline.stages import method
+
+    monkeypatch.chdir(tmp_path)
     text = (ROOT / "params.yaml").read_text().replace("  - 3\n  - 4\n  - 5\n  - 6\n  - 7\n  - 8\n  - 9\n", "  - 3\n")
     (tmp_path / "params.yaml").write_text(text)  # report.seeds 0-3: 4 points x 3 tuning seeds, then seed 3
     records = []
@@ -62,9 +65,7 @@ def test_the_tuning_choice_reads_validation_only(tmp_path):
         features.splits["test"] = other.splits["test"]
         write_features(features, tmp_path / "data" / "features.h5", seed=0)
         shutil.rmtree(tmp_path / "models", ignore_errors=True)
-        done = subprocess.run([sys.executable, "-m", "pipeline.stages.method", "c_cca"], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
+        method.main(argparse.Namespace(names=["c_cca"]))
         records.append({kind: json.loads((tmp_path / "results" / kind / "c_cca.json").read_text())
                         for kind in ("tuning", "methods")})
     assert records[0]["tuning"] == records[1]["tuning"]
@@ -74,15 +75,14 @@ def test_the_tuning_choice_reads_validation_only(tmp_path):
     assert [r["seed"] for r in result["runs"]] == [0, 1, 2, 3] and result["tuning_budget"] == 4
 
 
-def test_protocol_stage_picks_the_epoch_on_test_only_for_its_own_table(tmp_path):
+@pytest.mark.ray
+def test_protocol_stage_picks_the_epoch_on_test_only_for_its_own_table(tmp_path, monkeypatch, ray_runtime):
     """The protocol rows (no early stop, the peers' clips, the epoch on test, all three) for EICS and DCLMA, at
     their tuned points; it reads the tuning and results files and writes results/protocol.json, nothing else."""
-    import subprocess
-    import sys
-
     import yaml
 
     from extract.feature_store import write_features
+    from pipeline.stages import protocol
     from pipeline.stages.protocol import ROWS
     from tests.synthetic_data import synthetic_features
 
@@ -101,10 +101,8 @@ def test_protocol_stage_picks_the_epoch_on_test_only_for_its_own_table(tmp_path)
         (tmp_path / "results" / "methods").mkdir(exist_ok=True)
         (tmp_path / "results" / "methods" / f"{name}.json").write_text(json.dumps({"average_mean": 0.5}))
     before = sorted(p.name for p in (tmp_path / "results").rglob("*"))
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-m", "pipeline.stages.protocol"], cwd=tmp_path, capture_output=True,
-                          text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    monkeypatch.chdir(tmp_path)
+    protocol.main()  # in this process, on the shared Ray runtime
     out = json.loads((tmp_path / "results" / "protocol.json").read_text())
     assert out["test_clips"] == 40 and out["test_clips_scored_by_peers"] == 32  # two full batches of 16
     for name in ("eics", "dclma"):
