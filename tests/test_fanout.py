@@ -72,13 +72,6 @@ def test_one_worker_runs_every_fit_once_and_reuses_tuning_fits(project):
     assert json.loads(reference["methods/eics"])["point"] == tuning["chosen"]
 
 
-def test_two_workers_write_the_same_bytes(project):
-    work, env, reference, _ = project
-    fresh(work)
-    run_stage(work, env, workers=2)
-    assert result_files(work) == reference
-
-
 def test_a_two_node_ray_cluster_writes_the_same_bytes(project):
     from ray.cluster_utils import Cluster
 
@@ -94,7 +87,9 @@ def test_a_two_node_ray_cluster_writes_the_same_bytes(project):
     assert result_files(work) == reference
 
 
-def test_a_killed_run_resumes_with_the_missing_fits_and_the_same_bytes(project):
+def test_two_workers_killed_mid_way_resume_with_the_missing_fits_and_the_same_bytes(project):
+    """Two workers, the run killed mid-way and started again: every fit runs once, and the files equal the
+    one-worker run's byte for byte (so do those of the two-node cluster above)."""
     work, env, reference, _ = project
     fresh(work)
     running = run_stage(work, env, workers=2, background=True)
