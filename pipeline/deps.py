@@ -1,11 +1,10 @@
 """`make deps`: rewrite every stage's code dependencies in dvc.yaml from the import closure of
 its entry module, so a code change re-runs exactly the stages whose code it touches, and its
-`params:` from the keys the entry declares it reads (its READS; the method stages' READS_BY_GROUP,
-by the registry group a `foreach` runs over), the only keys the stage is given.
+`params:` from the keys the entry declares it reads (its READS), the only keys the stage is given.
 
 The closure follows `import` and `from ... import` statements (function-level ones too) through
 the project's packages, parent packages included. Dependency lines that are not plain project
-`.py` paths (data, outputs, templated `${item.module}` modules, lines with a comment) are kept as
+`.py` paths (data, outputs, lines with a comment) are kept as
 they are; `python -m pipeline.deps --check` exits 2 when dvc.yaml differs from what it would write.
 """
 from __future__ import annotations
@@ -21,7 +20,6 @@ PACKAGES = ("pipeline", "extract", "model", "evaluate")
 DVC_YAML = ROOT / "dvc.yaml"
 CODE_LINE = re.compile(r"^(\s+)- ((?:%s)/[\w/]+\.py)\s*$" % "|".join(PACKAGES))
 BY_NAME_LINE = re.compile(r"^\s+- ((?:%s)/[\w/]+\.py)\s+#" % "|".join(PACKAGES))  # a module imported by name
-TEMPLATED_LINE = re.compile(r"^\s+- ((?:%s)/[\w/${}.]+\.py)\s*$" % "|".join(PACKAGES))  # e.g. ${item.module}
 
 
 def module_file(name: str) -> Path | None:
@@ -72,38 +70,11 @@ def stage_blocks(lines: list[str]):
     return zip(starts, starts[1:] + [len(lines)])
 
 
-def foreach_group(block: list[str]) -> str | None:
-    """The registry group a stage block's `foreach: ${GROUP}` runs over, None if it has none."""
-    return next((m.group(1) for m in (re.search(r"foreach: \$\{(\w+)\}", line) for line in block) if m), None)
-
-
-def templated_modules(block: list[str]) -> list[str]:
-    """The files a foreach stage's templated dependency lines name, over every item of its
-    `foreach: ${GROUP}` (a group of model/registry.py, which dvc.yaml reads through `vars`)."""
-    group = foreach_group(block)
-    templates = [m.group(1) for m in map(TEMPLATED_LINE.match, block) if m and "${" in m.group(1)]
-    if group is None or not templates:
-        return []
-    from model import registry
-
-    items = getattr(registry, group)
-    paths = {re.sub(r"\$\{item\.(\w+)\}", lambda m, item=item: str(item[m.group(1)]), t).replace("${key}", key)
-             for t in templates for key, item in items.items()}
-    return sorted(p for p in paths if (ROOT / p).is_file())
-
-
-def declared_reads(command: str, block: list[str]) -> tuple[str, ...] | None:
-    """The params keys a stage's entry declares for this stage block, None if it declares none."""
+def declared_reads(command: str) -> tuple[str, ...] | None:
+    """The params keys a stage's entry module declares (its READS), None if it declares none."""
     from importlib import import_module
 
-    module, *arguments = command.split()
-    entry = import_module(module)
-    group = foreach_group(block)
-    if group:
-        return entry.READS_BY_GROUP[group]
-    if arguments and hasattr(entry, "reads_for"):
-        return entry.reads_for(arguments)
-    return getattr(entry, "READS", None)
+    return getattr(import_module(command.split()[0]), "READS", None)
 
 
 def with_params(block: list[str], reads: tuple[str, ...]) -> list[str]:
@@ -127,15 +98,14 @@ def generated(text: str) -> str:
         code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
         if command is None or not code:
             continue
-        reads = declared_reads(command.group(1).replace("${item}", "").strip(), block)
+        reads = declared_reads(command.group(1))
         if reads is not None:
             block = with_params(block, reads)
             code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
-        by_name, per_item = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m], templated_modules(block)
+        by_name = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m]
         wanted = set(code_deps(command.group(1).split()[0]))
-        for path in by_name + per_item:
+        for path in by_name:
             wanted |= set(code_deps(module_name(path)))
-        wanted -= set(per_item)  # each item's own modules come from its templated lines, not every item's
         indent = CODE_LINE.match(block[code[0]]).group(1)
         kept = [line for i, line in enumerate(block) if i not in code]
         new = kept[:code[0]] + [f"{indent}- {path}" for path in sorted(wanted - set(by_name))] + kept[code[0]:]
