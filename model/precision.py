@@ -35,12 +35,19 @@ def fitting_precision(name: str):
 
     if name not in PRECISIONS:
         raise ValueError(f"unknown precision {name!r}; choose from {list(PRECISIONS)}")
-    before = keras.config.floatx()
+    from keras.src.backend.common import global_state
+
+    before, policy_before = keras.config.floatx(), global_state.get_global_attribute("dtype_policy")
+    # Layers take their type from the global dtype policy, which Keras creates from floatx once,
+    # at the first layer of the process, and keeps: set both, or a second fit in another
+    # precision would build its layers in the first one's.
     keras.config.set_floatx(name)
+    keras.config.set_dtype_policy(name)
     try:
         yield
     finally:
         keras.config.set_floatx(before)
+        global_state.set_global_attribute("dtype_policy", policy_before)
 
 
 def model_dtype(model) -> str:

@@ -104,3 +104,17 @@ def test_traced_inference_matches_the_eager_call_and_traces_once_for_any_batch_s
         for head, value in eager.items():
             np.testing.assert_allclose(traced[head], value.numpy(), rtol=1e-5, atol=1e-6)
         assert _TRACED[model].experimental_get_tracing_count() == 1
+
+
+def test_each_fit_builds_its_layers_in_its_own_precision():
+    """Two fits in one process in different precisions: each network's weights are in its own type
+    (Keras keeps a global layer type it creates once; `fitting_precision` must move it too)."""
+    from model.eics.network import build_eics
+    from model.precision import fitting_precision
+
+    kinds = []
+    for precision in ("float64", "float32", "float64"):
+        with fitting_precision(precision):
+            network = build_eics(4, 6, 3, [5], [5], explicit_dim=2, activation="relu", dropout=0.0)
+        kinds.append({w.dtype for w in network.weights})
+    assert kinds == [{"float64"}, {"float32"}, {"float64"}]
