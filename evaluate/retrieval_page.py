@@ -4,6 +4,7 @@ share the query's class. Plain HTML and CSS; images and sounds are files in a fo
 to the page (`<page>_files/`), so the page opens from disk with no network."""
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -76,7 +77,9 @@ class _Assets:
     def link(self, clip_id: str, kind: str, data: bytes) -> str:
         key = (clip_id, kind)
         if key not in self.written:
-            name = f"{len(self.written):04d}_{_safe(clip_id)}.{kind}"
+            # named by the clip alone, so another run's page reuses the names of the clips it shares
+            digest = hashlib.sha1(clip_id.encode("utf-8")).hexdigest()[:8]
+            name = f"{_safe(clip_id)[:60]}_{digest}.{kind}"
             (self.folder / name).write_bytes(data)
             self.written[key] = f"{self.folder.name}/{name}"
         return self.written[key]

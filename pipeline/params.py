@@ -63,7 +63,38 @@ def validate(raw, where: str = "params.yaml") -> dict:
     try:
         return Params.model_validate(raw).model_dump()
     except ValidationError as err:
-        raise ParamsError(f"{where}: {first_problem(err)}") from None
+        dotted, problem = first_problem(err)
+        raise ParamsError(f"{where}: {problem}{read_by(dotted)}") from None
+
+
+def read_by(dotted: str) -> str:
+    """" (read by stage train, methods)": the dvc.yaml stages whose `params:` hold the key `dotted`, its
+    section or a key inside it. Every stage checks the whole file when it starts, so the first stage of a
+    `dvc repro` reports any bad key; this names the stages the key is for."""
+    if not dotted:
+        return ""
+    try:
+        stages = yaml.safe_load((Path(__file__).resolve().parents[1] / "dvc.yaml").read_text())["stages"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return ""
+    section = dotted.split("[")[0]
+    names = []
+    for name, stage in stages.items():
+        entries = (stage.get("do", stage) or {}).get("params", [])
+        if any(section == k or section.startswith(k + ".") or k.startswith(section + ".") for k in _keys(entries)):
+            names.append(name)
+    return f" (read by stage {', '.join(names)})" if names else " (read by no stage)"
+
+
+def _keys(entries) -> list[str]:
+    """params: entries of a dvc.yaml stage: keys of params.yaml, or {file: [keys]} mappings."""
+    keys = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            keys += [k for values in entry.values() for k in (values or [])]
+        else:
+            keys.append(str(entry))
+    return keys
 
 
 UNION_TAGS = re.compile(r"^(int|float|str|bool|list\[.*|dict\[.*|literal\[.*|function-.*|constrained-.*)$")
@@ -73,8 +104,8 @@ WHAT = {"float_type": "must be a number", "float_parsing": "must be a number", "
         "dict_type": "must be a mapping", "model_type": "must be a mapping of keys"}
 
 
-def first_problem(err) -> str:
-    """One line from pydantic's errors: the key (dotted, list items as [i]) and what is allowed."""
+def first_problem(err) -> tuple[str, str]:
+    """(the key, dotted with list items as [i]; one line naming it and what is allowed) from pydantic's errors."""
     from pipeline.schema import Params, section_keys
 
     problem = err.errors()[0]
@@ -85,18 +116,18 @@ def first_problem(err) -> str:
         parent = ".".join(str(p) for p in parts[:-1])
         allowed = section_keys(parent) if parent in Params.model_fields else None
         where = f"; allowed keys of {parent}: {', '.join(allowed)}" if allowed else ""
-        return f"{dotted}: unknown key{where}"
+        return dotted, f"{dotted}: unknown key{where}"
     if kind == "literal_error":
-        return f"{dotted}: unknown value {value!r}; choose from {ctx.get('expected')}"
+        return dotted, f"{dotted}: unknown value {value!r}; choose from {ctx.get('expected')}"
     bounds = {"greater_than_equal": ">= {ge:g}", "greater_than": "> {gt:g}", "less_than_equal": "<= {le:g}",
               "less_than": "< {lt:g}"}
     if kind in bounds:
-        return f"{dotted} must be {bounds[kind].format(**ctx)}, got {value!r}"
+        return dotted, f"{dotted} must be {bounds[kind].format(**ctx)}, got {value!r}"
     if kind == "too_short":
-        return f"{dotted} must have at least {ctx.get('min_length')} item(s), got {value!r}"
+        return dotted, f"{dotted} must have at least {ctx.get('min_length')} item(s), got {value!r}"
     if kind == "too_long":
-        return f"{dotted} must have at most {ctx.get('max_length')} items, got {value!r}"
+        return dotted, f"{dotted} must have at most {ctx.get('max_length')} items, got {value!r}"
     if kind in WHAT:
-        return f"{dotted} {WHAT[kind]}, got {value!r}"
+        return dotted, f"{dotted} {WHAT[kind]}, got {value!r}"
     message = problem["msg"].removeprefix("Value error, ")
-    return f"{dotted + ': ' if dotted else ''}{message}"
+    return dotted, f"{dotted + ': ' if dotted else ''}{message}"

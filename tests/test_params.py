@@ -92,6 +92,7 @@ def test_an_unknown_key_or_a_wrong_type_stops_the_first_stage_with_one_line(tmp_
     result = run_stage(tmp_path, "pipeline.stages.sample", with_value(dotted, value))
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+    assert lines[0].endswith(")") and "(read by stage " in lines[0] and "train" in lines[0]
 
 
 @pytest.mark.parametrize(

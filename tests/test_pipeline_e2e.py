@@ -1,11 +1,12 @@
 """End to end: `dvc repro` on a copy of the repository with tiny params."""
 import json
+import re
 import subprocess
 
 import pytest
 import yaml
 
-from tests.project_copy import ONE_POINT_GRIDS, make_project, stages_run
+from tests.project_copy import ONE_POINT_GRIDS, ROOT, make_project, stages_run
 
 # every method at one grid point, one seed and two epochs keeps this test quick
 RUN = ("random", "cca", "eics")
@@ -113,6 +114,7 @@ def test_a_forced_rerun_of_the_methods_reuses_every_fit_and_leaves_the_rest_cach
 def test_an_alpha_sweep_point_retrains_and_changes_the_model(project):
     """`dvc exp run evaluate -S model.alpha=...` runs train, index and evaluate only, and the model changes."""
     work, env = project
+    sh("git add -A && git commit -qm results", work, env)  # the committed state the README's undo returns to
     before = json.loads((work / "models/train_summary.json").read_text())
     run = sh("dvc exp run evaluate -S model.alpha=0.0", work, env)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -122,7 +124,10 @@ def test_an_alpha_sweep_point_retrains_and_changes_the_model(project):
     assert after["trained_with"]["model"]["alpha"] == 0.0
     assert after["val_map_average"] != before["val_map_average"] or after["best_epoch"] != before["best_epoch"]
     assert "alpha (L_dis weight) 0.0" in (work / "results/results.md").read_text()
-    sh("git checkout -- . && dvc checkout -q", work, env)
+    undo = re.search(r"^(git checkout -- \. .*)$", (ROOT / "README.md").read_text(), re.M).group(1)
+    assert sh(undo, work, env).returncode == 0
+    assert sh("git status --porcelain", work, env).stdout == ""
+    assert json.loads(sh("dvc status --json train index evaluate", work, env).stdout) == {}
 
 
 def test_changing_alpha_refits_only_the_eics_family(project):
@@ -143,3 +148,18 @@ def test_changing_alpha_refits_only_the_eics_family(project):
 
     assert refit.returncode == 0, refit.stderr[-2000:]
     assert f"methods: {len(EICS_VARIANTS)} fits to run now" in refit.stdout, refit.stdout[-2000:]
+
+
+def test_a_bad_value_is_named_with_the_stages_that_read_it_and_deletes_no_tracked_file(project):
+    work, env = project
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    params["model"]["alpha"] = -1
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        failed = sh("dvc repro", work, env)
+        status = sh("git status --porcelain", work, env).stdout
+    finally:
+        sh("git checkout params.yaml", work, env)
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error: ")]
+    assert failed.returncode != 0 and "model.alpha must be >= 0, got -1 (read by stage train, " in errors[0], errors
+    assert not [line for line in status.splitlines() if line.startswith((" D", "D "))], status

@@ -128,6 +128,22 @@ def test_page_links_resolve_and_marks_follow_the_classes(tmp_path):
     assert "q/<wbr>1" in text  # ids wrap at separators only
 
 
+def test_page_files_are_named_by_clip_so_another_page_keeps_the_names_of_shared_clips(tmp_path):
+    """Another model's page (an experiment) shows other matches: the files of the clips both pages
+    show keep their names and bytes, so undoing the experiment restores the folder exactly."""
+    def page_files(match_ids):
+        query = Clip("q/1", "dog", b"\xff\xd8q", b"RIFFwav")
+        matches = [Match(Clip(c, "dog", f"jpeg of {c}".encode()), 0.5, True) for c in match_ids]
+        write_page(tmp_path / "page.html", "T", "I", [QueryResult(query, "audio", matches)])
+        return {f.name: f.read_bytes() for f in (tmp_path / "page_files").iterdir()}
+
+    first, second = page_files(["a/1", "b/2", "c/3"]), page_files(["c/3", "d/4", "a/1"])
+    shared = set(first) & set(second)
+    assert len(shared) == 1 + 1 + 2  # the query's picture and sound, a/1 and c/3
+    assert all(first[name] == second[name] for name in shared)
+    assert len(set(page_files(["a/1", "a_1"]))) == 1 + 1 + 2  # ids equal after cleaning still get two files
+
+
 def test_a_query_of_unknown_class_has_no_marks_and_no_count(tmp_path):
     clips = [Clip(f"c{i}", "dog") for i in range(3)]
     result = QueryResult(Clip("mine", "new clip"), "audio", [Match(c, 0.5, False) for c in clips])
