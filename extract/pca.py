@@ -21,6 +21,17 @@ class PCAError(ValueError):
     pass
 
 
+PAPER_DIM = 1024  # the paper's visual feature size: what extract.pca_dim `auto` aims for
+
+
+def resolve_dim(requested, training_frames: int, backbone_dim: int) -> int:
+    """extract.pca_dim as fitted: a number as given; `auto` the paper's 1024, or fewer when the training
+    split has fewer frames (a PCA cannot have more components than rows)."""
+    if requested == "auto":
+        return max(1, min(PAPER_DIM, backbone_dim, training_frames))
+    return requested
+
+
 def fit_pca(train_frames, dim: int, whiten: bool = False, chunk: int = 4096) -> IncrementalPCA:
     """train_frames: an iterable of (T x 2048) arrays, one per training clip, consumed once.
 
@@ -40,7 +51,7 @@ def fit_pca(train_frames, dim: int, whiten: bool = False, chunk: int = 4096) -> 
             buffer = buffer[chunk:]
     if total < dim:
         raise PCAError(f"extract.pca_dim {dim} needs at least {dim} training frames, there are {total}; "
-                       "lower extract.pca_dim (and data.visual_dim) or add clips")
+                       "set extract.pca_dim to auto or lower it, or add clips")
     pca.partial_fit(buffer)
     return pca
 

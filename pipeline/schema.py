@@ -109,7 +109,8 @@ class Extract(Section):
         "local", "local (this process: decoding in a thread, one backbone) | ray (Ray Data: decode tasks, backbone "
         "actors; same shards)")
     ray: Ray = knob(Ray(), Ray.__doc__)
-    pca_dim: PositiveInt = knob(256, "visual PCA size (paper: 1024; needs at least that many training frames)")
+    pca_dim: Union[Literal["auto"], PositiveInt] = knob(
+        256, "visual PCA size: auto = the training frames' count, at most 1024 (the paper's); a number needs that many training frames")
     pca_whiten: bool = knob(False, "whiten the PCA output")
     skips: str = knob("data/skips.csv", "CSV path,reason of every clip left out", min_length=1)
 
@@ -332,7 +333,7 @@ class Params(Section):
 
     @model_validator(mode="after")
     def _visual_dim_matches_the_pca(self):
-        if (self.data.source == "videos" and self.data.visual_dim != "auto"
+        if (self.data.source == "videos" and "auto" not in (self.data.visual_dim, self.extract.pca_dim)
                 and self.data.visual_dim != self.extract.pca_dim):
             raise ValueError(f"data.visual_dim is {self.data.visual_dim} but extract.pca_dim makes "
                              f"{self.extract.pca_dim}-D visual features; set data.visual_dim to auto or to that size")

@@ -211,6 +211,17 @@ def test_pca_needs_enough_training_frames_and_sees_only_what_it_is_given():
     np.testing.assert_allclose(pca.mean_, np.concatenate(train).mean(axis=0), atol=1e-9)
 
 
+def test_pca_dim_auto_takes_the_papers_size_or_what_the_training_frames_allow():
+    from extract.pca import resolve_dim
+    from pipeline.params import validate
+
+    assert resolve_dim("auto", 373, 2048) == 373  # a small collection: every training frame's worth
+    assert resolve_dim("auto", 200_000, 2048) == 1024  # VEGAS-sized: the paper's 1024
+    assert resolve_dim(64, 10, 2048) == 64  # a number is taken as given (fit_pca refuses too few frames)
+    chosen = validate({"extract": {"pca_dim": "auto"}, "data": {"visual_dim": 1024}})
+    assert chosen["extract"]["pca_dim"] == "auto"  # a visual_dim assertion is checked against the file later
+
+
 @pytest.fixture(scope="module")
 def battery(tmp_path_factory):
     """A folder of good and bad clips, the way users' folders go wrong."""

@@ -18,11 +18,11 @@ def main() -> None:
     from extract.atomic_files import write_npz
     from extract.constants import VISUAL_DIM
     from extract.manifest import read_manifest
-    from extract.pca import PCAError, fit_pca, save_pca
+    from extract.pca import PCAError, fit_pca, resolve_dim, save_pca
     from extract.shards import read_shards
 
     params = load_params(reads=READS)
-    if params["extract"]["pca_dim"] > VISUAL_DIM:
+    if params["extract"]["pca_dim"] != "auto" and params["extract"]["pca_dim"] > VISUAL_DIM:
         raise StageError(f"params.yaml: extract.pca_dim must be <= {VISUAL_DIM} (the visual backbone's size), "
                          f"got {params['extract']['pca_dim']}")
     paths.PCA.parent.mkdir(parents=True, exist_ok=True)
@@ -38,13 +38,15 @@ def main() -> None:
         if c.split == "train" and not c.skip_reason and c.clip_id in visual and c.clip_id in audio
     ]
     x = params["extract"]
+    dim = resolve_dim(x["pca_dim"], sum(len(visual[i]) for i in train_ids), VISUAL_DIM)
     try:
-        pca = fit_pca((visual[i] for i in train_ids), x["pca_dim"], x["pca_whiten"])
+        pca = fit_pca((visual[i] for i in train_ids), dim, x["pca_whiten"])
     except PCAError as err:
         raise StageError(str(err)) from None
     save_pca(pca, paths.PCA)
     kept = float(pca.explained_variance_ratio_.sum())
-    print(f"pca: {VISUAL_DIM} -> {x['pca_dim']} on {len(train_ids)} training clips, {kept:.1%} of the variance kept")
+    chosen = f" (extract.pca_dim auto: {dim})" if x["pca_dim"] == "auto" else ""
+    print(f"pca: {VISUAL_DIM} -> {dim} on {len(train_ids)} training clips{chosen}, {kept:.1%} of the variance kept")
 
 
 if __name__ == "__main__":
