@@ -24,8 +24,6 @@ import time
 from functools import partial
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 CLASSES = ("siren", "drum", "bird", "engine", "bell", "gong")
 SHARD, BATCH = 8, 32
 PER_CLASS = 16  # 96 clips, 12 shards: about two minutes of backbone work here
@@ -290,6 +288,7 @@ def main(per_class=PER_CLASS):
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: its start-up chatter off
     if sys.argv[1:] == ["--warm-up"]:
         warm_up_cluster()
     elif len(sys.argv) == 4 and sys.argv[1] == "--memory":

@@ -15,10 +15,8 @@ Run: python -m benchmarks.fanout_speed
 import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from pipeline.params import load_params  # noqa: E402
-from pipeline.portable import pin_fit_threads  # noqa: E402
+from pipeline.params import load_params
+from pipeline.portable import pin_fit_threads
 
 WORKERS = (1, 2, 8, 32)
 PRECISIONS = ("float32", "float64")
@@ -109,4 +107,5 @@ def main():
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: its start-up chatter off
     main()

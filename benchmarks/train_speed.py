@@ -10,13 +10,10 @@ Run: python -m benchmarks.train_speed
 """
 import os
 import time
+from dataclasses import replace
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from dataclasses import replace  # noqa: E402
-
-from pipeline.params import load_params  # noqa: E402
-from pipeline.portable import pin_fit_threads  # noqa: E402
+from pipeline.params import load_params
+from pipeline.portable import pin_fit_threads
 
 SIZES = {"dev file (612 training clips)": (612, 68), "VEGAS (20,234 training clips)": (20234, 2248)}
 BATCH = 256
@@ -81,4 +78,5 @@ def main():
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: its start-up chatter off
     main()

@@ -7,15 +7,12 @@ the extract stages record in the skip list instead of stopping.
 from __future__ import annotations
 
 import math
-import os
 
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # else OpenCV's ffmpeg prints e.g. "moov atom not found"
+import av
+import cv2
+import numpy as np
 
-import av  # noqa: E402
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from extract.constants import SAMPLE_RATE  # noqa: E402
+from extract.constants import SAMPLE_RATE
 
 MIN_SECONDS = 1.0
 

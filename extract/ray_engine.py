@@ -31,7 +31,8 @@ FAULT_MARKER_ENV = (
 RETRIES = 3
 # the stage process's numerics environment (pinned by pipeline.portable, or released for pretrained backbones),
 # given to every worker so a shard is computed as the local engine computes it, on any node
-FORWARDED = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+FORWARDED = ("TF_CPP_MIN_LOG_LEVEL", "OPENCV_FFMPEG_LOGLEVEL", "TF_ENABLE_ONEDNN_OPTS",
+             "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
              "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES")
 
 

@@ -1,4 +1,2 @@
-
-from pipeline import portable
-
-portable.pin()  # before NumPy or TensorFlow load: see pipeline/portable.py
+"""The DVC stages' entry points (`stages/`) and what they share. Importing it changes nothing:
+a stage pins its numerics environment when it starts (`pipeline.stage.run`, `pipeline.portable`)."""

@@ -26,11 +26,15 @@ large collection needs the fast float32 kernels: `release_for_pretrained_backbon
 the environment the user started with before TensorFlow is imported, and such features may
 differ between machines in their last bits.
 
-Applied when the `pipeline` package is imported, before NumPy or TensorFlow load.
+Applied by a stage's entry point (`pipeline.stage.run` calls `enter_pinned` first), never at
+import: importing a module of the project leaves the environment alone. Benchmarks, tests and
+notebooks choose for themselves.
 """
 from __future__ import annotations
 
+import json
 import os
+import sys
 
 PINNED = {
     "TF_ENABLE_ONEDNN_OPTS": "0",
@@ -42,21 +46,43 @@ PINNED = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
 FIT_THREADS = "AVCMR_FIT_THREADS"  # set in fit workers: their TensorFlow intra-op threads (params fits.threads)
-_user_values = {key: os.environ.get(key) for key in PINNED}
+USER_VALUES = "AVCMR_USER_ENV"  # what the user had set for the pinned keys, carried across enter_pinned's restart
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2",  # a stage's defaults: TensorFlow's start-up chatter out of its log,
+         "OPENCV_FFMPEG_LOGLEVEL": "-8"}  # and OpenCV's ffmpeg messages ("moov atom not found")
+
+
+def pinned_values() -> dict:
+    return {**PINNED, **({"TF_NUM_INTRAOP_THREADS": os.environ[FIT_THREADS]} if os.environ.get(FIT_THREADS) else {})}
 
 
 def pin() -> None:
-    os.environ.update(PINNED)
-    if os.environ.get(FIT_THREADS):
-        os.environ["TF_NUM_INTRAOP_THREADS"] = os.environ[FIT_THREADS]
+    """Set the pinned variables in this process (effective for NumPy and TensorFlow only if they
+    have not loaded yet; `enter_pinned` makes sure of that)."""
+    if USER_VALUES not in os.environ:
+        os.environ[USER_VALUES] = json.dumps({key: os.environ.get(key) for key in PINNED})
+    os.environ.update(pinned_values())
+    for key, value in QUIET.items():
+        os.environ.setdefault(key, value)
+
+
+def enter_pinned() -> None:
+    """The first call of a stage's entry point: this process runs under the pinned environment. When
+    NumPy or TensorFlow already loaded under another one (the entry module imports them), the process
+    starts again with the same command line and the pinned variables, before anything else happens."""
+    if all(os.environ.get(k) == v for k, v in pinned_values().items()):
+        return
+    loaded = any(m in sys.modules for m in ("numpy", "tensorflow"))
+    pin()
+    if loaded:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def pin_fit_threads(threads: int) -> None:
     """This process fits networks with `threads` TensorFlow threads (params fits.threads). Takes
     effect before TensorFlow starts its thread pools, as in every stage process; a process that
     already ran TensorFlow (a test, a notebook) keeps the pools it has."""
-    import sys
-
     os.environ[FIT_THREADS] = str(threads)
     pin()
     if "tensorflow" in sys.modules:
@@ -84,8 +110,9 @@ def worker_env(threads: int) -> dict:
 def release_for_pretrained_backbones() -> None:
     """Give TensorFlow back the user's settings (fast, machine-dependent kernels). Only
     effective before TensorFlow is imported."""
+    user = json.loads(os.environ.get(USER_VALUES, "{}"))
     for key in ("TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-        if _user_values[key] is None:
+        if user.get(key) is None:
             os.environ.pop(key, None)
         else:
-            os.environ[key] = _user_values[key]
+            os.environ[key] = user[key]

@@ -110,7 +110,8 @@ class Extract(Section):
         "actors; same shards)")
     ray: Ray = knob(Ray(), Ray.__doc__)
     pca_dim: Union[Literal["auto"], PositiveInt] = knob(
-        256, "visual PCA size: auto = the training frames' count, at most 1024 (the paper's); a number needs that many training frames")
+        256, "visual PCA size: auto = the training frames' count, at most 1024 (the paper's); a number needs that "
+        "many training frames")
     pca_whiten: bool = knob(False, "whiten the PCA output")
     skips: str = knob("data/skips.csv", "CSV path,reason of every clip left out", min_length=1)
 

@@ -14,9 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of stage logs
-
-from pipeline.params import ParamsError  # noqa: E402
+from pipeline.params import ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,6 +110,9 @@ def parse_cli(module: str, doc: str | None, reads: tuple[str, ...], arguments=()
 def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
     """Run a stage entry: parse its command line (see parse_cli), then main() -- or main(args)
     when the entry takes arguments -- turning every failure into one line."""
+    from pipeline.portable import enter_pinned
+
+    enter_pinned()  # may start this process again, pinned (pipeline/portable.py)
     module = main.__module__
     if module == "__main__":  # run with python -m: the dotted name it was started by
         spec = getattr(sys.modules["__main__"], "__spec__", None)

@@ -27,8 +27,9 @@ def video_features(params: dict):
     with np.load(paths.PCA) as f:
         pca = {k: f[k] for k in f.files}
     x = params["extract"]
+    fitted_dim = int(pca["components"].shape[0]) if "components" in pca else x["pca_dim"]  # `auto` resolved
     provenance = {
-        "videos": params["data"]["videos"], "audio_frontend": x["audio_frontend"], "pca_dim": int(pca["components"].shape[0]) if "components" in pca else x["pca_dim"],
+        "videos": params["data"]["videos"], "audio_frontend": x["audio_frontend"], "pca_dim": fitted_dim,
         "pca_whiten": x["pca_whiten"], "frames_per_second": FRAMES_PER_SECOND, "audio_sample_rate": SAMPLE_RATE,
         "tools": {"librosa": librosa.__version__, "pyav": __import__("av").__version__,
                   "opencv": __import__("cv2").__version__, "tensorflow": tf.__version__},
