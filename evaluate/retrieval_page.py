@@ -127,6 +127,8 @@ def write_page(path: str | Path, title: str, intro: str, results: list[QueryResu
     folder = path.with_name(path.stem + "_files")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
+    # always one file, so the folder exists in git even for data without pictures or sound
+    (folder / "README.txt").write_text(f"Thumbnails and sound excerpts shown by {path.name}, named by clip.\n")
     assets = _Assets(folder)
     body = "".join(_query_html(assets, r) for r in results)
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

@@ -93,6 +93,12 @@ def compiled_embedding(net: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     return lambda frames: forward(prepare_images(frames)).numpy()
 
 
+# The published locations of the pretrained weights (what the TF Hub handle and Keras's "imagenet" fetch)
+VGGISH_ARCHIVE = "https://tfhub.dev/google/vggish/1?tf-hub-format=compressed"  # a .tar.gz of the SavedModel
+INCEPTION_NOTOP = ("https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+                   "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5")
+
+
 def vggish_model(source: str):
     """The VGGish SavedModel from a local directory, or a TF Hub handle (needs network once)."""
     import tensorflow as tf
@@ -107,7 +113,8 @@ def vggish_model(source: str):
         except Exception as err:  # hub raises many kinds (URLError, OSError, ValueError...)
             raise WeightsUnavailable(
                 f"cannot load VGGish from {source!r} ({type(err).__name__}); set extract.vggish to a local "
-                "SavedModel directory, e.g. place the TF Hub 'vggish/1' model at models/downloads/vggish"
+                f"SavedModel directory: download {VGGISH_ARCHIVE} where there is network, unpack it into "
+                "models/downloads/vggish (README, Your own videos)"
             ) from None
 
 
@@ -141,7 +148,7 @@ def inception_network(weights: str) -> keras.Model:
     except Exception as err:  # download failures surface as URLError / OSError / ValueError
         raise WeightsUnavailable(
             f"cannot load InceptionV3 weights {weights!r} ({type(err).__name__}); set extract.inception to a local "
-            "file, e.g. models/downloads/inception_v3_notop.h5"
+            f"file: download {INCEPTION_NOTOP} where there is network, e.g. to models/downloads/inception_v3_notop.h5"
         ) from None
     return net
 

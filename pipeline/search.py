@@ -205,8 +205,8 @@ def provenance(index) -> str:
     return f"index of {index.dataset} ({index.source}); backbones: {index.backbone}{trained}"
 
 
-STANDIN_WARNING = ("warning: the index was built with stand-in backbones (random CNNs, not VGGish/InceptionV3) on the "
-                   "generated sample; for a clip from outside it the similarities carry no meaning")
+STANDIN_WARNING = ("warning: the index was built with stand-in backbones (random CNNs, not VGGish/InceptionV3), "
+                   "a smoke test; for a clip from outside the bundled sample the similarities carry no meaning")
 
 
 def answer_query(name, position, path, args, params, index, gallery, header, file_positions) -> None:
@@ -215,7 +215,7 @@ def answer_query(name, position, path, args, params, index, gallery, header, fil
     from pipeline.retrieval import answer, index_clip
 
     standin = "standin" in index.backbone
-    outside = False
+    outside = not paths.is_bundled_sample(params["data"]["videos"])  # stand-in features of a user's own clips
     if position is not None:
         vector, label = getattr(index, args.by)[position], int(index.labels[position])
         query = index_clip(index, position, params["search"]["excerpt_seconds"])
@@ -223,7 +223,7 @@ def answer_query(name, position, path, args, params, index, gallery, header, fil
         check_readable(path, args.by)
         known = file_positions.get(path.resolve())
         label = None if known is None else int(index.labels[known])  # a file of the dataset keeps its class
-        outside = known is None
+        outside = outside or known is None
         vector = embed_file(path, args.by, params, index)
         query = query_clip(path, params)
         if known is not None:
