@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export DVC_NO_ANALYTICS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help repro test bench grid search deps plots clean-venv
+.PHONY: help repro test bench grid search deps plots exps clean-venv
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
@@ -48,6 +48,10 @@ search: $(STAMP)  ## query the trained model: Q=clip-or-id [TOP=n] [BY=audio|vis
 
 plots: $(STAMP)  ## draw dvc.yaml's plots to dvc_plots/index.html (opens offline) [REVS="HEAD exp-name"]
 	python -m pipeline.plots $(REVS)
+
+exps: $(STAMP)  ## dvc exp show in 120 columns: the changed parameters, validation MAP and test MAP of each experiment
+	dvc exp show --no-pager --only-changed --keep 'models/train_summary.json:val_map_average|map_average' \
+	  --drop '.*/|trained_with|computed_with|loss_|.*_to_|class_|pair_|median_|ap_per_class|train_seconds|step|epochs|Created'
 
 deps: $(STAMP)  ## rewrite the code dependencies of every stage in dvc.yaml from its imports
 	python -m pipeline.deps

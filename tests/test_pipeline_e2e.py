@@ -13,6 +13,12 @@ RUN = ("random", "cca", "eics")
 TARGETS = "evaluate methods"
 
 
+def make_recipe(target: str) -> str:
+    """The shell command of a Makefile target (its recipe lines, continuations joined)."""
+    lines = (ROOT / "Makefile").read_text().split(f"\n{target}:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    return " ".join(line.strip().rstrip("\\") for line in lines).replace("$$", "$")
+
+
 def sh(cmd, cwd, env):
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, shell=True)
 
@@ -124,6 +130,9 @@ def test_an_alpha_sweep_point_retrains_and_changes_the_model(project):
     assert after["trained_with"]["model"]["alpha"] == 0.0
     assert after["val_map_average"] != before["val_map_average"] or after["best_epoch"] != before["best_epoch"]
     assert "alpha (L_dis weight) 0.0" in (work / "results/results.md").read_text()
+    shown = sh(f"COLUMNS=120 {make_recipe('exps')}", work, env).stdout  # `make exps`, as the README says
+    assert "model.alpha" in shown and "val_map_average" in shown and " map_average" in shown, shown
+    assert max(len(line) for line in shown.splitlines()) <= 120 and "…" not in shown, shown
     undo = re.search(r"^(git checkout -- \. .*)$", (ROOT / "README.md").read_text(), re.M).group(1)
     assert sh(undo, work, env).returncode == 0
     assert sh("git status --porcelain", work, env).stdout == ""
