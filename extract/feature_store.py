@@ -150,6 +150,8 @@ def read_features(path: str | os.PathLike, audio_dim: int | None = None, visual_
 
 
 def read_raw(path: Path, wanted=SPLITS) -> FeatureSet:
+    if path.is_dir():
+        raise FeatureFileError(f"{path} is a folder; set data.community_file to the feature file")
     if not path.is_file():
         raise FeatureFileError(f"{path}: feature file not found")
     try:

@@ -22,7 +22,6 @@ TIMES_TABLE = RESULTS / "timings.md"  # machine-dependent: not a DVC output, not
 PAPER_RESULTS = Path("evaluate/paper_results.json")
 SAMPLE = Path("data/sample")
 MANIFEST = Path("data/manifest.csv")
-COMMUNITY_FINGERPRINT = Path("data/community_file.json")
 EXTRACT = Path("data/extract")
 PCA = Path("models/pca.npz")
 PRETRAINED = Path("models/pretrained")

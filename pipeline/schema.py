@@ -53,8 +53,9 @@ class Data(Section):
         min_length=3, max_length=3)
     split_seed: NonNegativeInt = knob(
         1, "seed of that hash; 1: the smallest giving every class of the bundled sample a clip in every split")
-    community_file: str = knob("data/external/vegas_feature.h5", "with source: community, the file to import "
-                               "(anywhere; data/external/ is the usual place)", min_length=1)
+    community_file: str = knob(
+        "data/external", "with source: community, the feature file to import, anywhere (a dependency of "
+        "`features`, so the default names an existing folder)", min_length=1)
     val_fraction: float = knob(0.1, "share of train carved out as a stratified validation split when the file has "
                                "none", gt=0, lt=1)
     seed: NonNegativeInt = knob(0, "seed of the synthetic data and of the validation carve")
@@ -94,7 +95,7 @@ class Ray(Section):
 
 
 class Extract(Section):
-    """stages `audio`, `visual`, `pca` and `features` with data.source: videos"""
+    """stages `extract@audio`, `extract@visual`, `pca` and `features` with data.source: videos"""
 
     backbone: Literal["auto", "pretrained", "standin"] = knob(
         "auto", "auto (stand-in for the bundled sample, pretrained otherwise) | pretrained | standin (sample only)")

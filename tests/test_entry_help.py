@@ -43,7 +43,7 @@ def params_read(help_text: str) -> list[str]:
 
 
 def test_every_entry_is_found():
-    stages = {"sample", "manifest", "weights", "extract", "pca", "community_file", "features", "train", "index",
+    stages = {"sample", "manifest", "weights", "extract", "pca", "features", "train", "index",
               "evaluate", "method", "protocol", "report"}
     assert {f"stages.{s}" for s in stages} | {"search", "grid", "tune", "plots", "deps"} == set(ENTRIES)
 

@@ -172,3 +172,22 @@ def test_a_bad_value_is_named_with_the_stages_that_read_it_and_deletes_no_tracke
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error: ")]
     assert failed.returncode != 0 and "model.alpha must be >= 0, got -1 (read by stage train, " in errors[0], errors
     assert not [line for line in status.splitlines() if line.startswith((" D", "D "))], status
+
+
+def test_dvc_status_names_an_edited_community_file_wherever_it_lives(project, tmp_path):
+    """`features` depends on data.community_file itself (here outside the repository): after a repro the
+    pipeline is up to date, and editing the file is what `dvc status` reports, naming it."""
+    work, env = project
+    elsewhere = tmp_path / "elsewhere.h5"
+    elsewhere.write_bytes(b"first contents")
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    params["data"]["community_file"] = str(elsewhere)  # data.source stays synthetic: the file is not read
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        assert sh("dvc repro features", work, env).returncode == 0
+        assert json.loads(sh("dvc status --json features", work, env).stdout) == {}
+        elsewhere.write_bytes(b"other contents")
+        status = json.loads(sh("dvc status --json features", work, env).stdout)
+    finally:
+        sh("git checkout params.yaml && dvc repro -q features", work, env)
+    assert status == {"features": [{"changed deps": {str(elsewhere): "modified"}}]}, status

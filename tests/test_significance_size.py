@@ -8,6 +8,7 @@ ones (resampling 10 seed values with replacement shrinks their spread); docs/fin
 import numpy as np
 import pytest
 
+from evaluate.significance import LEVEL, MEASURED_RATE
 from evaluate.significance_simulation import SCENARIOS, current_test, rejection_rate
 
 REPLICATIONS = 2_000  # Monte-Carlo standard error of a 5 % rate: 0.5 percentage points
@@ -18,6 +19,7 @@ def test_false_positive_rate_is_near_five_percent(scenario):
     rng = np.random.default_rng(20261206)
     rate = rejection_rate(current_test, scenario, REPLICATIONS, rng)
     assert 0.03 <= rate <= 0.06, rate
+    assert (LEVEL, MEASURED_RATE) == (0.05, (0.03, 0.06))  # what the report states
 
 
 def test_power_grows_with_the_difference_and_pairing_helps_when_seeds_dominate():

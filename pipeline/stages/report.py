@@ -101,7 +101,7 @@ READS = (
 
 
 def main() -> None:
-    from evaluate.significance import NOT_SIGNIFICANT, SIGNIFICANT
+    from evaluate.significance import LEVEL, MEASURED_RATE, NOT_SIGNIFICANT, SIGNIFICANT
     from extract.atomic_files import write_text
     from extract.duplicates import duplicate_rows, summary_line
     from extract.feature_store import read_features
@@ -145,8 +145,9 @@ def main() -> None:
         "query averaged; Δ = method minus reference; a t-test whose standard error holds both the seed-to-seed "
         "and the clip-to-clip variance (two-way analysis of variance, Satterthwaite's degrees of freedom). Seeds "
         f"are paired where two methods share them: {paired_text}; every other comparison treats the two methods' "
-        "seeds as unrelated. Its false-positive rate at 0.05, measured in null simulations shaped like this data "
-        "(clip- to seed-dominated, paired and unpaired), lies within 0.03-0.06 (docs/findings.md). Holm's "
+        f"seeds as unrelated. Its false-positive rate at {LEVEL}, measured in null simulations shaped like this "
+        f"data (clip- to seed-dominated, paired and unpaired), lies within {MEASURED_RATE[0]}-{MEASURED_RATE[1]} "
+        "(docs/findings.md). Holm's "
         "step-down correction runs over each table's comparisons with its reference and over each group of "
         f"claims. Reading of an adjusted p: below {SIGNIFICANT} significant; from {SIGNIFICANT} up to "
         f"{NOT_SIGNIFICANT} 'borderline', no verdict either way; {NOT_SIGNIFICANT} or above no significant "

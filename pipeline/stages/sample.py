@@ -1,6 +1,6 @@
 """Stage `sample`: write the bundled sample clips (real mp4 files) to data/sample, when the
 pipeline reads them (data.source: videos with data.videos: data/sample); otherwise the folder
-stays empty, so a run on another dataset does not pay for generating them."""
+holds only a README, so a run on another dataset does not pay for generating them."""
 from __future__ import annotations
 
 from extract.sample import CLASSES, write_sample
@@ -20,6 +20,9 @@ def main() -> None:
     data, s = params["data"], params["sample"]
     if data["source"] != "videos" or not paths.is_bundled_sample(data["videos"]):
         paths.SAMPLE.mkdir(parents=True, exist_ok=True)
+        # one file, not an empty folder: DVC cannot push or pull an empty output directory
+        (paths.SAMPLE / "README.txt").write_text("The bundled sample's clips are written here only when "
+                                                 "data.videos is data/sample.\n")
         print(f"sample: not used (data.source: {data['source']}, data.videos: {data['videos']})")
         return
     clips = write_sample(paths.SAMPLE, CLASSES[: s["classes"]], s["clips_per_class"], s["seed"])
