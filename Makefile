@@ -28,7 +28,8 @@ endif
 	$(VENV)/bin/python -m pip install --quiet --no-deps tensorflow-hub==0.16.1 tf-keras==2.21.0
 	touch $(STAMP)
 
-repro: $(STAMP)  ## build .venv if needed, then dvc repro (the bundled sample by default)
+repro: $(STAMP)  ## build .venv if needed, update the code listings (make deps), then dvc repro (the bundled sample by default)
+	python -m pipeline.deps
 	dvc repro
 
 test: $(STAMP)  ## ruff (ruff.toml), then the test suite (about 5½ minutes here at idle)

@@ -30,6 +30,14 @@ CLAIMS = tuple((m["claim"], n) for n, m in ABLATIONS.items())  # (the paper's cl
 UNSUPERVISED = tuple(n for n, m in BASELINES.items() if not m["supervised"])
 
 
+def method_modules(name: str) -> tuple[str, ...]:
+    """The modules `fit_method(name)` imports by name (the method's own and the one it builds on)."""
+    if name in EICS_VARIANTS:
+        return ("model.eics.variants",)
+    entry = REGISTRY[name]
+    return tuple(dict.fromkeys(f"model.baselines.{entry[k]}" for k in ("module", "builds_on")))
+
+
 def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
     """Fit the named method on `train` (`val` for methods that select an epoch) -> `model.embedder.Embedder`.
     EICS's variants and DCLMA also take `watch` ({name: Split}): splits scored after every epoch and recorded
@@ -39,8 +47,8 @@ def fit_method(name: str, train, val, n_classes: int, seed: int, **options):
     from importlib import import_module
 
     if name in EICS_VARIANTS:
-        return import_module("model.eics.variants").fit(name, train, val, n_classes, seed, **options)
-    fit = import_module(f"model.baselines.{REGISTRY[name]['module']}").fit
+        return import_module(method_modules(name)[0]).fit(name, train, val, n_classes, seed, **options)
+    fit = import_module(method_modules(name)[0]).fit
     if name not in NEURAL:
         return fit(train, val, n_classes, seed, **options)
     # The neural baselines see scaled inputs like EICS does (its scaling sits inside its network).

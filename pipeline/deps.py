@@ -1,67 +1,27 @@
-"""`make deps`: rewrite every stage's code dependencies in dvc.yaml from the import closure of
-its entry module, so a code change re-runs exactly the stages whose code it touches, and its
-`params:` from the keys the entry declares it reads (its READS), the only keys the stage is given.
+"""`make deps`: for every stage of dvc.yaml, write its code listing (`code_deps/<stage>.txt`, see
+pipeline/code_listing.py) and put it first among the stage's deps, so a change to the code a stage
+runs re-runs that stage and a reworded docstring or comment re-runs nothing; and set its `params:` to
+the keys its entry declares it reads (its READS), the only keys the stage is given.
 
-The closure follows `import` and `from ... import` statements (function-level ones too) through
-the project's packages, parent packages included. Dependency lines that are not plain project
-`.py` paths (data, outputs, lines with a comment) are kept as
-they are; `python -m pipeline.deps --check` exits 2 when dvc.yaml differs from what it would write.
+The code is the import closure of the stage's entry module (`import` and `from ... import`, function-level
+ones too, parent packages included) and of the modules the entry names in CODE_BY_NAME (imported by name).
+A block `make deps` cannot read stops it with one line; `python -m pipeline.deps --check` exits 2 when
+dvc.yaml or a listing differs from what it would write.
 """
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
+from pipeline.code_listing import LISTINGS, PACKAGES, ROOT, code_listing, listing_path, project_closure
 from pipeline.stage import StageError, run
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("pipeline", "extract", "model", "evaluate")
 DVC_YAML = ROOT / "dvc.yaml"
 CODE_LINE = re.compile(r"^(\s+)- ((?:%s)/[\w/]+\.py)\s*$" % "|".join(PACKAGES))
-BY_NAME_LINE = re.compile(r"^\s+- ((?:%s)/[\w/]+\.py)\s+#" % "|".join(PACKAGES))  # a module imported by name
-
-
-def module_file(name: str) -> Path | None:
-    path = ROOT / Path(*name.split("."))
-    if path.with_suffix(".py").is_file():
-        return path.with_suffix(".py")
-    if (path / "__init__.py").is_file():
-        return path / "__init__.py"
-    return None
-
-
-def imported_modules(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}  # `from package import module`
-    return {name for name in found if name.split(".")[0] in PACKAGES}
-
-
-def project_closure(entry: str) -> set[Path]:
-    """The files of every project module `entry` imports, directly or not (empty __init__ files left out)."""
-    seen, todo = set(), [entry]
-    while todo:
-        name = todo.pop()
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):  # a module's packages are imported too
-            file = module_file(".".join(parts[:i]))
-            if file and file not in seen:
-                seen.add(file)
-                todo += imported_modules(file)
-    return {p for p in seen if p.name != "__init__.py" or p.read_text().strip()}
+BY_NAME_LINE = re.compile(r"^\s+- ((?:%s)/[\w/]+\.py)\s+#" % "|".join(PACKAGES))  # the former by-name lines
 
 
 def code_deps(entry: str) -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in project_closure(entry))
-
-
-def module_name(path: str) -> str:
-    return path.removesuffix(".py").replace("/", ".")
 
 
 def stage_blocks(lines: list[str]):
@@ -77,9 +37,11 @@ def declared_reads(command: str) -> tuple[str, ...] | None:
     return getattr(import_module(command.split()[0]), "READS", None)
 
 
-def with_params(block: list[str], reads: tuple[str, ...]) -> list[str]:
+def with_params(block: list[str], reads: tuple[str, ...], stage: str) -> list[str]:
     """The stage block with the items of its `params:` list replaced by `reads`."""
-    start = next(i for i, line in enumerate(block) if line.strip() == "params:")
+    start = next((i for i, line in enumerate(block) if line.strip() == "params:"), None)
+    if start is None:
+        raise StageError(f"dvc.yaml stage {stage}: no `params:` list to write the keys its entry reads into")
     end = start + 1
     while end < len(block) and block[end].lstrip().startswith("- "):
         end += 1
@@ -87,41 +49,63 @@ def with_params(block: list[str], reads: tuple[str, ...]) -> list[str]:
     return block[:start + 1] + [f"{indent}- {key}" for key in reads] + block[end:]
 
 
-def generated(text: str) -> str:
-    """dvc.yaml with each stage's plain `.py` deps replaced by the import closure of its entry
-    and of the modules its commented `.py` lines name (modules the stage imports by name)."""
+def with_code(block: list[str], stage: str) -> list[str]:
+    """The stage block whose `deps:` start with its code listing, and no project `.py` line."""
+    block = [line for line in block if not CODE_LINE.match(line) and not BY_NAME_LINE.match(line)
+             and line.strip() != f"- {listing_name(stage)}"]
+    start = next((i for i, line in enumerate(block) if line.strip() == "deps:"), None)
+    if start is None:
+        raise StageError(f"dvc.yaml stage {stage}: no `deps:` list to write its code listing into")
+    indent = " " * (len(block[start]) - len(block[start].lstrip()) + 2)
+    return block[:start + 1] + [f"{indent}- {listing_name(stage)}"] + block[start + 1:]
+
+
+def listing_name(stage: str) -> str:
+    return str(listing_path(stage).relative_to(ROOT))
+
+
+def generated(text: str) -> tuple[str, dict[str, str]]:
+    """(dvc.yaml with each stage's `params:` set to its entry's READS and its code listing first among
+    its deps; {listing path: text}) for every stage run by `python -m <project module>`."""
     lines = text.splitlines()
-    out = list(lines)
+    out, listings = list(lines), {}
     for start, end in reversed(list(stage_blocks(lines))):
         block = lines[start:end]
-        command = next((re.search(r"cmd: python -m (.+?)\s*$", line) for line in block if "cmd:" in line), None)
-        code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
-        if command is None or not code:
-            continue
-        reads = declared_reads(command.group(1))
+        stage = block[0].strip().rstrip(":")
+        cmd = next((line for line in block if line.strip().startswith("cmd:")), None)
+        if cmd is None:
+            continue  # not a stage (a top-level plots or metrics entry)
+        command = re.search(r"cmd: python -m (\S+)", cmd)
+        if command is None:
+            raise StageError(f"dvc.yaml stage {stage}: its cmd is not `python -m <module>`, so make deps cannot "
+                             "tell what code it runs")
+        entry = command.group(1)
+        reads = declared_reads(entry)
         if reads is not None:
-            block = with_params(block, reads)
-            code = [i for i, line in enumerate(block) if CODE_LINE.match(line)]
-        by_name = [m.group(1) for m in map(BY_NAME_LINE.match, block) if m]
-        wanted = set(code_deps(command.group(1).split()[0]))
-        for path in by_name:
-            wanted |= set(code_deps(module_name(path)))
-        indent = CODE_LINE.match(block[code[0]]).group(1)
-        kept = [line for i, line in enumerate(block) if i not in code]
-        new = kept[:code[0]] + [f"{indent}- {path}" for path in sorted(wanted - set(by_name))] + kept[code[0]:]
-        out[start:end] = new
-    return "\n".join(out) + "\n"
+            block = with_params(block, reads, stage)
+        out[start:end] = with_code(block, stage)
+        listings[listing_name(stage)] = code_listing(stage, entry)
+    return "\n".join(out) + "\n", listings
 
 
 def main(args) -> None:
     current = DVC_YAML.read_text()
-    wanted = generated(current)
+    wanted, listings = generated(current)
+    present = {str(p.relative_to(ROOT)): p.read_text() for p in LISTINGS.glob("*.txt")}
     if args.check:
-        if wanted != current:
-            raise StageError("dvc.yaml's code dependencies or params are out of date; run `make deps`")
+        if wanted != current or listings != present:
+            raise StageError("dvc.yaml's params or the code listings (code_deps/) are out of date; run `make deps`")
         return
+    LISTINGS.mkdir(exist_ok=True)
+    for name in set(present) - set(listings):
+        (ROOT / name).unlink()
+    for name, text in listings.items():
+        if present.get(name) != text:
+            (ROOT / name).write_text(text)
     DVC_YAML.write_text(wanted)
-    print("dvc.yaml: code dependencies and params " + ("unchanged" if wanted == current else "rewritten"))
+    changed = sorted(n for n in listings if present.get(n) != listings[n]) + sorted(set(present) - set(listings))
+    print(f"make deps: dvc.yaml {'unchanged' if wanted == current else 'rewritten'}; code listings "
+          f"{'unchanged' if not changed else 'rewritten: ' + ', '.join(changed)}")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,11 @@ def run(main, reads: tuple[str, ...] = (), arguments=()) -> None:
         module = spec.name if spec else "pipeline." + Path(sys.argv[0]).stem
     args = parse_cli(module, sys.modules[main.__module__].__doc__, reads, arguments)
     try:
+        from pipeline.code_listing import stale_listing
+
+        stale = stale_listing(module)
+        if stale:  # DVC decided to run or skip this stage from the listing: it must describe this code
+            raise StageError(f"its code changed since `make deps` wrote {stale}; run `make deps` (make repro does)")
         main(args) if arguments else main()
         exit_now()
     except KeyboardInterrupt:

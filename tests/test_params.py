@@ -154,8 +154,7 @@ def test_stage_stops_with_one_clear_line(tmp_path, params, module, message):
 
 
 def test_sample_stage_writes_the_clips_only_for_the_sample_dataset(tmp_path):
-    """Another dataset gets no clips in data/sample (a README only: DVC shares no empty folder); the sample
-    gets its clips."""
+    """Another dataset gets no clips in data/sample (a README saying why); the sample gets its clips."""
     result = run_stage(tmp_path, "pipeline.stages.sample", with_value("data.source", "community"))
     assert result.returncode == 0 and "sample: not used (data.source: community" in result.stdout
     assert [f.name for f in (tmp_path / "data/sample").iterdir()] == ["README.txt"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from model.methods import method_modules
 from pipeline import paths
 from pipeline.evaluation_figures import draw_figures
 from pipeline.evaluation_table import SIGNIFICANCE_NOTE, comparison_table
@@ -20,6 +21,7 @@ def pair_summary(metrics: dict, ks) -> str:
             f"{metrics['median_rank_average']:.1f} (both directions averaged).")
 
 
+CODE_BY_NAME = method_modules("cca")  # the linear-CCA reference row: fit_method imports it by name
 READS = (
     "data.audio_dim",
     "data.visual_dim",

@@ -13,7 +13,7 @@ fits only what changed, and a killed run resumes. This process loads no TensorFl
 """
 from __future__ import annotations
 
-from model.methods import METHODS
+from model.methods import METHODS, method_modules
 from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
 from pipeline import paths
 from pipeline.params import feature_dims, load_params, only
@@ -52,6 +52,7 @@ def whole_sections(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 READS = whole_sections(reads_for(METHODS))
+CODE_BY_NAME = tuple(m for name in METHODS for m in method_modules(name))  # fit_method imports them by name
 
 
 def main(args) -> None:

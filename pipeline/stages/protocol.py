@@ -26,11 +26,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from model.methods import method_modules
 from pipeline import paths
 from pipeline.params import feature_dims, load_params
 from pipeline.stage import StageError, run
 
 METHODS = ("eics", "dclma")
+CODE_BY_NAME = tuple(m for name in METHODS for m in method_modules(name))  # fit_method imports them by name
 ROWS = ("ours", "no_early_stop", "peers_clips", "epoch_on_test", "peers_protocol")
 
 

@@ -20,7 +20,7 @@ def main() -> None:
     data, s = params["data"], params["sample"]
     if data["source"] != "videos" or not paths.is_bundled_sample(data["videos"]):
         paths.SAMPLE.mkdir(parents=True, exist_ok=True)
-        # one file, not an empty folder: DVC cannot push or pull an empty output directory
+        # the folder says why it holds no clips
         (paths.SAMPLE / "README.txt").write_text("The bundled sample's clips are written here only when "
                                                  "data.videos is data/sample.\n")
         print(f"sample: not used (data.source: {data['source']}, data.videos: {data['videos']})")
