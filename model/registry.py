@@ -1,9 +1,9 @@
-"""The compared methods: one line each. Literal values only, because dvc.yaml reads this file
-(`vars`) to make one stage per method; `model.methods` derives everything else from it.
+"""The compared methods: one line each, literal values only; `model.methods` derives everything
+else from it (names, groups, the modules `fit_method` imports, the `methods` stage's code listing).
 
     display     the name the report's tables and figures show
     module      the module under model/baselines/ whose fit() trains the method
-    builds_on   a module it reuses (itself if none); dvc.yaml makes both dependencies
+    builds_on   a module it reuses (itself if none); both are in the `methods` stage's code listing
     kind        closed_form (NumPy/SciPy, no TensorFlow) or neural (trained by model.training)
     tables      the paper tables it belongs to: 2 (compared methods), 4 (ablations)
     supervised  (compared methods) whether it trains on the labels; the report checks that the
