@@ -54,7 +54,7 @@ def inception_modality(load_backbone: bool = True):
 def clips_in(root, per_class):
     from extract.manifest import build_manifest
     from extract.sample import write_sample
-    from pipeline.params import load_params
+    from pipeline.settings.params import load_params
 
     if not root.exists():
         write_sample(root, CLASSES, per_class, seed=0)

@@ -5,7 +5,7 @@ file's size and at VEGAS size.
 
 Data: synthetic, shaped like the dev file (612 / 68 / 723 clips, 128-D audio, 1024-D visual,
 10 classes). Per-fit seconds: one fit of every method at its params.yaml values, seed 0, through
-the stage's own task (`pipeline.fit_task`). The report's fits per method: its grid points x
+the stage's own task (`pipeline.fitting.fit_task`). The report's fits per method: its grid points x
 `tuning.seeds` plus the remaining report seeds. VEGAS per-fit seconds: the dev ones scaled by
 EICS's epoch time at VEGAS size over its epoch time at dev size in the same precision
 (benchmarks/train_speed.py's measurement), assuming as many epochs. More workers than 2: the
@@ -15,8 +15,8 @@ Run: python -m benchmarks.fanout_speed
 import os
 import time
 
-from pipeline.params import load_params
 from pipeline.portable import pin_fit_threads
+from pipeline.settings.params import load_params
 
 WORKERS = (1, 2, 8, 32)
 PRECISIONS = ("float32", "float64")
@@ -31,8 +31,8 @@ def dev_shaped(params):
 
 def run_jobs(jobs, shared, fanout, ready) -> tuple[float, list[dict]]:
     """(wall seconds, results) of `jobs` on a running session, after one warm-up fit per worker."""
-    from pipeline.fanout import run_tasks
-    from pipeline.fit_task import fit_and_score
+    from pipeline.fitting.fanout import run_tasks
+    from pipeline.fitting.fit_task import fit_and_score
 
     warm = [jobs[0]] * max(fanout.workers, 1)
     run_tasks(fit_and_score, warm, shared, fanout, lambda job, result: [], ready)
@@ -47,9 +47,9 @@ def main():
 
     from benchmarks.train_speed import epoch_seconds
     from model.methods import METHODS
-    from pipeline.fanout import FanOut, session
-    from pipeline.fit_task import FitJob
-    from pipeline.method_knobs import grid_of, grid_points
+    from pipeline.fitting.fanout import FanOut, session
+    from pipeline.fitting.fit_task import FitJob
+    from pipeline.settings.methods import grid_of, grid_points
 
     params = load_params()
     pin_fit_threads(params["fits"]["threads"])  # this process times EICS epochs (part 3) as a fit runs them

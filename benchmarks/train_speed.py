@@ -12,8 +12,8 @@ import os
 import time
 from dataclasses import replace
 
-from pipeline.params import load_params
 from pipeline.portable import pin_fit_threads
+from pipeline.settings.params import load_params
 
 SIZES = {"dev file (612 training clips)": (612, 68), "VEGAS (20,234 training clips)": (20234, 2248)}
 BATCH = 256
@@ -43,7 +43,7 @@ def epoch_seconds(params, n_train: int, n_val: int, precision: str) -> tuple[flo
     from model.eics.training import train_eics
     from model.precision import fitting_precision
     from model.training import seed_everything
-    from pipeline.eics_settings import train_config
+    from pipeline.settings.eics import train_config
 
     knobs = {k: v for k, v in params["synthetic"].items() if k not in ("n_train", "n_val", "n_test")}
     features = make_synthetic_features({"train": n_train, "val": n_val}, **knobs, seed=0)

@@ -1,7 +1,7 @@
 """The paper's alpha/beta grid (Fig. 7): `python -m pipeline.grid`.
 
 Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one EICS fit at params.yaml's other
-values, through the same function as the `train` stage (`pipeline.eics_fit.fit_eics`), two fits at
+values, through the same function as the `train` stage (`pipeline.fitting.eics_fit.fit_eics`), two fits at
 a time in worker processes (each loads TensorFlow once), keeping the epoch with the best
 validation MAP. The ranking and the heatmap use that validation MAP (average of both
 directions) only, and say so. The point validation picks then runs as a DVC experiment,
@@ -21,7 +21,7 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from pipeline import paths
+from pipeline.settings import paths
 from pipeline.stage import StageError, run
 
 GRID = (0.0, 0.001, 0.01, 0.1, 1.0)
@@ -40,8 +40,8 @@ def sh(*args: str) -> str:
 def fit_point(alpha: float, beta: float) -> dict:
     """One grid point: EICS at params.yaml with model.alpha and model.beta replaced."""
     from extract.feature_store import read_features
-    from pipeline.eics_fit import fit_eics
-    from pipeline.params import feature_dims, load_params
+    from pipeline.fitting.eics_fit import fit_eics
+    from pipeline.settings.params import feature_dims, load_params
 
     params = load_params()
     params["model"].update(alpha=alpha, beta=beta)
@@ -54,8 +54,8 @@ def fit_point(alpha: float, beta: float) -> dict:
 def fit_grid(grid=GRID, jobs: int = JOBS) -> list[dict]:
     """Validation MAP of every (alpha, beta) in `grid` x `grid`, `jobs` fits at a time."""
     from extract.feature_store import read_features
-    from pipeline.params import feature_dims, load_params
     from pipeline.portable import pin_fit_threads
+    from pipeline.settings.params import feature_dims, load_params
 
     params = load_params()
     read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))  # bad input: one line, here
@@ -118,7 +118,7 @@ def pick_on_validation(rows: list[dict]) -> list[dict]:
 def setting_line() -> str:
     """The data, backbones and the fixed knobs behind every point of the grid."""
     from extract.feature_store import read_features
-    from pipeline.params import load_params
+    from pipeline.settings.params import load_params
 
     features = read_features(paths.FEATURES, splits=("train",))
     t, m = load_params()["train"], load_params()["model"]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import paths
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.params import load_params
 from pipeline.stage import StageError, run
 
 ARGUMENTS = [
@@ -128,7 +128,7 @@ def _loaded(by: str, params_text: str):
     import yaml
 
     from model.linear_cca import LinearCCA
-    from pipeline.backbone_choice import modality
+    from pipeline.settings.backbones import modality
 
     params = yaml.safe_load(params_text)
     pca = None
@@ -212,7 +212,7 @@ STANDIN_WARNING = ("warning: the index was built with stand-in backbones (random
 def answer_query(name, position, path, args, params, index, gallery, header, file_positions) -> None:
     """Rank the gallery for one query, print its block and write its page."""
     from evaluate.retrieval_page import write_page
-    from pipeline.retrieval import answer, index_clip
+    from pipeline.reporting.retrieval import answer, index_clip
 
     standin = "standin" in index.backbone
     outside = not paths.is_bundled_sample(params["data"]["videos"])  # stand-in features of a user's own clips

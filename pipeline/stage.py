@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from pipeline.params import ParamsError
+from pipeline.settings.params import ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def described(reads: tuple[str, ...]) -> list[str]:
     """`key (default): meaning` from the params schema for each key read (free-text entries are left out)."""
-    from pipeline.schema import Params, describe, section_keys
+    from pipeline.settings.schema import Params, describe, section_keys
 
     out = []
     for key in reads:

@@ -1,5 +1,5 @@
 """Reading a method stage's tuning record (results/tuning/<name>.json; the tuning itself:
-`pipeline.method_runs`, its rule: `pipeline.tuning_choice`).
+`pipeline.fitting.method_runs`, its rule: `pipeline.fitting.tuning_choice`).
 
 As a command, `python -m pipeline.tune --adopt eics` writes the point the methods stage chose for EICS
 (results/tuning/eics.json) into params.yaml's `model`/`train`/`fusion` values and prints the
@@ -11,7 +11,7 @@ import difflib
 import json
 import re
 
-from pipeline import paths
+from pipeline.settings import paths
 from pipeline.stage import StageError, run
 
 FUSION_KNOBS = {"fusion_dim": "dim", "fusion_ridge": "ridge", "fusion_heads": "heads"}
@@ -61,7 +61,7 @@ def adopt(name: str) -> None:
     if after == before:
         print(f"tune: params.yaml already holds {name}'s tuned point {point}; nothing changed")
         return
-    from pipeline.params import load_params
+    from pipeline.settings.params import load_params
 
     tmp = paths.PARAMS.with_name(paths.PARAMS.name + ".tmp")
     tmp.write_text(after)

@@ -3,8 +3,8 @@ import pytest
 
 from evaluate.metrics import bidirectional_map
 from model.methods import CLOSED_FORM, EICS_VARIANTS, NEURAL, fit_method
-from pipeline.config import method_options
-from pipeline.params import load_params
+from pipeline.settings.methods import method_options
+from pipeline.settings.params import load_params
 from tests.synthetic_data import synthetic_features
 
 N_CLASSES = 4

@@ -130,7 +130,7 @@ def test_alpha_zero_takes_the_label_loss_out_of_the_gradient():
 
 def test_feature_sizes_are_read_from_the_file_unless_params_assert_one(tmp_path):
     from extract.feature_store import read_features
-    from pipeline.params import ParamsError, feature_dims, load_params
+    from pipeline.settings.params import ParamsError, feature_dims, load_params
 
     project = tiny_project(tmp_path)
     params = load_params(project / "params.yaml")
@@ -147,7 +147,7 @@ def test_feature_sizes_are_read_from_the_file_unless_params_assert_one(tmp_path)
 
 def test_adopt_writes_the_tuned_point_into_params_visibly(tmp_path, monkeypatch, capsys):
     from pipeline import tune
-    from pipeline.params import load_params
+    from pipeline.settings.params import load_params
 
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     (tmp_path / "results" / "tuning").mkdir(parents=True)

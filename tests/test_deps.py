@@ -81,7 +81,7 @@ def test_early_stages_depend_on_no_model_or_evaluation_code(stage):
 
 
 def test_a_reworded_docstring_or_comment_changes_no_hash_and_code_does(tmp_path):
-    source = ROOT / "pipeline/schema.py"
+    source = ROOT / "pipeline/settings/schema.py"
     copy = tmp_path / "schema.py"
     text = source.read_text()
     copy.write_text(text.replace('"""', '"""Reworded. ', 1) + "# a new comment\n")

@@ -87,7 +87,7 @@ def test_help_names_every_param_dvc_yaml_gives_the_stage():
 
 def test_every_key_an_entry_reads_is_a_knob_of_the_schema():
     """The --help list names knobs that exist (with their default and meaning), never a stale key."""
-    from pipeline.schema import Params
+    from pipeline.settings.schema import Params
 
     for name in ENTRIES:
         for key in params_read(entry(name, "--help").stdout):

@@ -183,7 +183,7 @@ def test_inception_h5_loads_and_resolves_through_the_real_path(tmp_path):
 
 
 def test_standin_by_default_only_for_the_bundled_sample_and_elsewhere_when_chosen():
-    from pipeline.backbone_choice import use_standin
+    from pipeline.settings.backbones import use_standin
 
     def params(backbone, videos):
         return {"extract": {"backbone": backbone}, "data": {"videos": videos}}
@@ -211,7 +211,7 @@ def test_pca_needs_enough_training_frames_and_sees_only_what_it_is_given():
 
 def test_pca_dim_auto_takes_the_papers_size_or_what_the_training_frames_allow():
     from extract.pca import resolve_dim
-    from pipeline.params import validate
+    from pipeline.settings.params import validate
 
     assert resolve_dim("auto", 373, 2048) == 373  # a small collection: every training frame's worth
     assert resolve_dim("auto", 200_000, 2048) == 1024  # VEGAS-sized: the paper's 1024
@@ -370,7 +370,7 @@ def test_visual_stage_takes_clips_of_mixed_resolutions_and_orientations(tmp_path
 
     from extract.sample import write_mp4
     from extract.shards import extract, read_shards
-    from pipeline.backbone_choice import modality
+    from pipeline.settings.backbones import modality
 
     sizes = [(96, 128), (240, 320), (360, 640), (320, 180)]  # (height, width); the last one is portrait
     rng = np.random.default_rng(0)
@@ -398,8 +398,8 @@ def test_decode_side_never_imports_tensorflow():
     import sys
 
     code = ("import sys\n"
-            "from pipeline.backbone_choice import modality\n"
-            "from pipeline.params import load_params\n"
+            "from pipeline.settings.backbones import modality\n"
+            "from pipeline.settings.params import load_params\n"
             "import extract.ray_engine\n"
             "params = load_params()\n"
             "for name in ('audio', 'visual'):\n"

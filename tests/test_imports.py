@@ -73,7 +73,7 @@ def test_no_import_circle():
 
 
 def test_stage_plumbing_imports_no_model_or_extraction_code():
-    for name in ("pipeline.stage", "pipeline.params", "pipeline.paths"):
+    for name in ("pipeline.stage", "pipeline.settings.params", "pipeline.settings.paths"):
         heavy = sorted(m for m in imports_of(name) if m.split(".")[0] in ("model", "extract", "evaluate"))
         assert not heavy, f"{name} imports {heavy}"
 

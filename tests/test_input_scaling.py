@@ -5,8 +5,8 @@ from extract.feature_store import Split
 from model.eics.network import build_eics
 from model.input_scaling import fit_input_scaler
 from model.methods import fit_method
-from pipeline.config import method_options
-from pipeline.params import load_params
+from pipeline.settings.methods import method_options
+from pipeline.settings.params import load_params
 from tests.synthetic_data import synthetic_features
 
 

@@ -1,5 +1,5 @@
 """Every key of params.yaml reaches code that uses it: a key that nothing reads would be accepted and
-ignored. Derived from the schema, so a key added to pipeline/schema.py (and params.yaml) alone fails here.
+ignored. Derived from the schema, so a key added to pipeline/settings/schema.py (and params.yaml) alone fails here.
 
 Two checks. Static, for every key: some stage or user command declares it (its READS, the dvc.yaml
 `params:`), and the code that entry runs (its import closure) reads a field of that name (a subscript,
@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel
 
 from pipeline.deps import ROOT, declared_reads, project_closure
-from pipeline.schema import Params
+from pipeline.settings.schema import Params
 
 USER_COMMANDS = ("pipeline.search", "pipeline.grid", "pipeline.tune")  # entries outside dvc.yaml
 

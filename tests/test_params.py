@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.config import check_methods
-from pipeline.params import ParamsError, load_params, validate
-from pipeline.schema import Params
+from pipeline.settings.methods import check_methods
+from pipeline.settings.params import ParamsError, load_params, validate
+from pipeline.settings.schema import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -255,7 +255,7 @@ def test_dvc_exp_set_param_changes_only_the_lines_it_sets(tmp_path):
 def test_a_stage_is_given_only_the_keys_it_declares():
     """load_params(reads=...) hands a stage exactly its declared keys, so a key it reads without
     declaring it (and so without DVC re-running it when that key changes) fails at once."""
-    from pipeline.params import only
+    from pipeline.settings.params import only
 
     params = load_params(ROOT / "params.yaml", reads=("data.source", "model", "tuning.grids.eics"))
     assert set(params) == {"data", "model", "tuning"} and list(params["data"]) == ["source"]
@@ -269,8 +269,7 @@ def test_a_stage_is_given_only_the_keys_it_declares():
 def test_every_method_stage_runs_on_the_keys_its_dvc_stage_declares():
     """Each method's stage, given only reads_for(its name), finds every key its tuning and fitting read."""
     from model.methods import METHODS
-    from pipeline.config import method_options
-    from pipeline.method_knobs import grid_of, grid_points
+    from pipeline.settings.methods import grid_of, grid_points, method_options
     from pipeline.stages.method import reads_for
 
     for name in METHODS:
@@ -292,8 +291,8 @@ def test_an_ablation_or_random_may_not_have_a_grid_of_its_own(tmp_path):
 
 def test_every_eics_knob_reaches_training_or_the_network(monkeypatch):
     """A `model`/`train`/`fusion` key EICS does not read would be accepted and ignored: it stops train_config."""
-    from pipeline import eics_settings
-    from pipeline.params import load_params
+    from pipeline.settings import eics as eics_settings
+    from pipeline.settings.params import load_params
 
     assert eics_settings.unused_knobs() == set()
     monkeypatch.setattr(eics_settings, "EICS_KEYS", eics_settings.EICS_KEYS | {"gamma"})

@@ -8,8 +8,8 @@ from model.eics.embedding import fused_embeddings
 from model.eics.network import build_eics
 from model.eics.training import train_eics
 from model.training import seed_everything
-from pipeline.eics_settings import train_config
-from pipeline.params import load_params
+from pipeline.settings.eics import train_config
+from pipeline.settings.params import load_params
 from tests.synthetic_data import synthetic_features
 
 N_CLASSES = 4

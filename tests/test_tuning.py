@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from extract.feature_store import write_features
-from pipeline.config import check_methods, method_options
-from pipeline.method_knobs import grid_of, grid_points, tuned_as
-from pipeline.params import ParamsError, load_params
+from pipeline.settings.methods import check_methods, grid_of, grid_points, method_options, tuned_as
+from pipeline.settings.params import ParamsError, load_params
 from tests.synthetic_data import synthetic_features
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +134,7 @@ def test_a_grid_may_list_its_points_and_a_point_twice_is_refused(tmp_path):
 
 def test_the_authors_settings_are_points_of_their_methods_grids():
     """DSCMR's, ACMR's and DCLMA's published training settings are tried beside ours, at the same budget."""
-    from pipeline.schema import AUTHORS
+    from pipeline.settings.schema import AUTHORS
 
     params = load_params(ROOT / "params.yaml")
     for name, settings in AUTHORS.items():
@@ -146,7 +145,7 @@ def test_the_authors_settings_are_points_of_their_methods_grids():
 
 
 def test_tuning_choice_by_hand():
-    from pipeline.tuning_choice import AUTHORS_RULE, BEST, DEFAULTS_RULE, choose, edges
+    from pipeline.fitting.tuning_choice import AUTHORS_RULE, BEST, DEFAULTS_RULE, choose, edges
 
     points = [{"lr": 1}, {"lr": 2}, {"lr": 3}]
     # point 2 leads point 1 by 0.02 on every seed: no spread, a clear win
@@ -164,7 +163,7 @@ def test_tuning_choice_by_hand():
 
 
 def test_a_lead_of_less_than_two_standard_errors_is_a_tie():
-    from pipeline.tuning_choice import BEST, DEFAULTS_RULE, choose
+    from pipeline.fitting.tuning_choice import BEST, DEFAULTS_RULE, choose
 
     points = [{"lr": 1}, {"lr": 2}]
     # point 2 leads by 0.0, 0.01, 0.035: mean 0.015, standard error 0.0104 -> 1.4 standard errors: tied

@@ -19,7 +19,7 @@ from model.training import fit_on_validation, make_optimizer, seed_everything
 
 @dataclass
 class NeuralOptions:
-    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.config.method_options`."""
+    """Set from params.yaml `baselines` (and a tuning point) by `pipeline.settings.methods.method_options`."""
 
     hidden: tuple                # hidden widths of every projector
     activation: str              # of their hidden layers (model.terms.ACTIVATIONS)

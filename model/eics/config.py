@@ -1,5 +1,5 @@
 """EICS's training settings, one field per params.yaml key it reads (`train` and `model`
-keys by name, `fusion` keys as fusion_<key>); built by `pipeline.eics_settings.train_config`."""
+keys by name, `fusion` keys as fusion_<key>); built by `pipeline.settings.eics.train_config`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass
 class TrainConfig:
-    """Every field is set from params.yaml by `pipeline.eics_settings.train_config` (no defaults here:
+    """Every field is set from params.yaml by `pipeline.settings.eics.train_config` (no defaults here:
     params.yaml is the one source of truth)."""
 
     epochs: int

@@ -68,7 +68,7 @@ def build_for(train, n_classes: int, network: dict, shared_trunk: bool):
 def train_network(train, val, n_classes: int, cfg: TrainConfig, network: dict, shared_trunk: bool, log_epoch=None,
                   watch: dict | None = None):
     """Seed, build and train one EICS network (`TrainResult`): every EICS fit does
-    this, the `train` stage's and the grid's (pipeline/eics_fit.py) and each variant's here."""
+    this, the `train` stage's and the grid's (pipeline/fitting/eics_fit.py) and each variant's here."""
     seed_everything(cfg.seed)
     model = build_for(train, n_classes, network, shared_trunk)
     return train_eics(model, train, val, n_classes, cfg, log_epoch, watch)

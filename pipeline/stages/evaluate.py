@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 from model.methods import method_modules
-from pipeline import paths
-from pipeline.evaluation_figures import draw_figures
-from pipeline.evaluation_table import SIGNIFICANCE_NOTE, comparison_table
-from pipeline.params import feature_dims, load_params
-from pipeline.retrieval_examples import retrieval_page
-from pipeline.settings_text import short_setting, trained_with, trained_with_line
+from pipeline.reporting.evaluation_figures import draw_figures
+from pipeline.reporting.evaluation_table import SIGNIFICANCE_NOTE, comparison_table
+from pipeline.reporting.retrieval_examples import retrieval_page
+from pipeline.reporting.settings_text import short_setting, trained_with, trained_with_line
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params
 from pipeline.stage import run
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     from model.eics.embedding import fused_embeddings
     from model.linear_cca import LinearCCA
     from model.methods import fit_method
-    from pipeline.config import method_options
+    from pipeline.settings.methods import method_options
 
     features = read_features(paths.FEATURES, *feature_dims(params))
     test = features.splits["test"]

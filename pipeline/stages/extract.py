@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from pipeline import paths
-from pipeline.backbone_choice import BACKBONE_READS
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.backbones import BACKBONE_READS
+from pipeline.settings.params import load_params
 from pipeline.stage import StageError, run
 
 
@@ -34,7 +34,7 @@ READS = BACKBONE_READS + (
 def main(args) -> None:
     from extract.manifest import read_manifest
     from extract.shards import extract
-    from pipeline.backbone_choice import modality
+    from pipeline.settings.backbones import modality
 
     name = args.modality
     params = load_params(reads=READS)
@@ -53,7 +53,7 @@ def main(args) -> None:
         from functools import partial
 
         from extract.ray_engine import RayCapacityError, RaySettings, extract_with_ray
-        from pipeline.backbone_choice import require_weights
+        from pipeline.settings.backbones import require_weights
 
         require_weights(name, params)
         r = x["ray"]

@@ -5,8 +5,8 @@ from extract.community import import_community_file
 from extract.constants import FRAMES_PER_SECOND, SAMPLE_RATE
 from extract.feature_store import validate, write_features
 from extract.synthetic import make_synthetic_features
-from pipeline import paths
-from pipeline.params import feature_dims, load_params
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params
 from pipeline.stage import StageError, run
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import paths
-from pipeline.params import feature_dims, load_params
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params
 from pipeline.stage import run
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from extract.manifest import Clip, ManifestError, build_manifest, check_split_counts, write_manifest
 from extract.probe import probe
-from pipeline import paths
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.params import load_params
 from pipeline.stage import StageError, run
 
 

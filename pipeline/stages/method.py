@@ -3,21 +3,21 @@ seed in report.seeds at its chosen point, and scored on the test split with the 
 as EICS; wall-clock seconds recorded apart. `python -m pipeline.stages.method NAME...` runs
 some of them.
 
-The fits fan out on Ray (`pipeline.fanout`, params `fits`) from one queue: every method's
+The fits fan out on Ray (`pipeline.fitting.fanout`, params `fits`) from one queue: every method's
 tuning fits (grid point x the first `tuning.seeds` seeds), then, as soon as a method's are in,
-the report seeds not yet fitted at its chosen point (`pipeline.method_runs`). Tuning compares
-validation MAPs only (`pipeline.tuning_choice`); each fit is scored on test too, so a tuning
+the report seeds not yet fitted at its chosen point (`pipeline.fitting.method_runs`). Tuning compares
+validation MAPs only (`pipeline.fitting.tuning_choice`); each fit is scored on test too, so a tuning
 fit at the chosen point is that seed's run. Every fit is saved as it finishes under a key of
-all its result depends on (`pipeline.fit_records`), so a re-run after a params or code change
+all its result depends on (`pipeline.fitting.fit_records`), so a re-run after a params or code change
 fits only what changed, and a killed run resumes. This process loads no TensorFlow.
 """
 from __future__ import annotations
 
 from model.methods import METHODS, method_modules
 from model.registry import ABLATIONS, BASELINES, EICS_FAMILY, RANDOM
-from pipeline import paths
-from pipeline.params import feature_dims, load_params, only
-from pipeline.schema import section_keys
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params, only
+from pipeline.settings.schema import section_keys
 from pipeline.stage import StageError, run
 
 # the params.yaml keys each group's stage reads (${key}: the method's name): all it is given, and
@@ -57,10 +57,10 @@ CODE_BY_NAME = tuple(m for name in METHODS for m in method_modules(name))  # fit
 
 def main(args) -> None:
     from extract.feature_store import read_features
-    from pipeline.config import check_methods
-    from pipeline.fanout import FanOut, session
-    from pipeline.fit_records import FitRecords, file_digest
-    from pipeline.method_runs import run_methods
+    from pipeline.fitting.fanout import FanOut, session
+    from pipeline.fitting.fit_records import FitRecords, file_digest
+    from pipeline.fitting.method_runs import run_methods
+    from pipeline.settings.methods import check_methods
 
     unknown = [n for n in args.names if n not in METHODS]
     if unknown:

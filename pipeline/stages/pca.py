@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import paths
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.params import load_params
 from pipeline.stage import StageError, run
 
 READS = (

@@ -27,8 +27,8 @@ from dataclasses import replace
 import numpy as np
 
 from model.methods import method_modules
-from pipeline import paths
-from pipeline.params import feature_dims, load_params
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params
 from pipeline.stage import StageError, run
 
 METHODS = ("eics", "dclma")
@@ -83,11 +83,11 @@ def five_numbers(history: list[dict], patience: int, min_steps: int, steps_per_e
 
 
 def protocol_run(job, shared: dict) -> dict:
-    """One no-early-stop fit on a worker (`pipeline.fanout`): its per-epoch validation and test MAPs."""
+    """One no-early-stop fit on a worker (`pipeline.fitting.fanout`): its per-epoch validation and test MAPs."""
     from model.methods import fit_method
     from model.precision import fitting_precision
     from model.training import TrainingDiverged
-    from pipeline.config import method_options
+    from pipeline.settings.methods import method_options
 
     name, point, seed = job
     train, val, watch = shared["train"], shared["val"], shared["watch"]
@@ -123,7 +123,7 @@ READS = (
 def main() -> None:
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
-    from pipeline.fanout import FanOut, run_tasks, session
+    from pipeline.fitting.fanout import FanOut, run_tasks, session
 
     params = load_params(reads=READS)
     features = read_features(paths.FEATURES, *feature_dims(params))

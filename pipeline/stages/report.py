@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from model.methods import DISPLAY, TABLE2, TABLE3, TABLE4
-from pipeline import paths
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.params import load_params
 from pipeline.stage import run
 
 
@@ -106,7 +106,7 @@ def main() -> None:
     from extract.duplicates import duplicate_rows, summary_line
     from extract.feature_store import read_features
     from model.methods import SHARED_SEEDS
-    from pipeline.report_tables import claims_lines, map_table, time_table, tuning_notes
+    from pipeline.reporting.report_tables import claims_lines, map_table, time_table, tuning_notes
 
     params = load_params(reads=READS)
     results = {}

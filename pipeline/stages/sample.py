@@ -4,8 +4,8 @@ holds only a README, so a run on another dataset does not pay for generating the
 from __future__ import annotations
 
 from extract.sample import CLASSES, write_sample
-from pipeline import paths
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.params import load_params
 from pipeline.stage import run
 
 READS = (

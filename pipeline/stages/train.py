@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 
-from pipeline import paths
-from pipeline.params import feature_dims, load_params
+from pipeline.settings import paths
+from pipeline.settings.params import feature_dims, load_params
 from pipeline.stage import run
 
 READS = (
@@ -36,7 +36,7 @@ def main() -> None:
     from extract.atomic_files import write_text
     from extract.feature_store import read_features
     from model.saving import save_model_reproducibly
-    from pipeline.eics_fit import fit_eics
+    from pipeline.fitting.eics_fit import fit_eics
 
     features = read_features(paths.FEATURES, *feature_dims(params), splits=("train", "val"))
     m, t = params["model"], params["train"]

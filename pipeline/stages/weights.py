@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import paths
-from pipeline.backbone_choice import BACKBONE_READS, use_standin
-from pipeline.params import load_params
+from pipeline.settings import paths
+from pipeline.settings.backbones import BACKBONE_READS, use_standin
+from pipeline.settings.params import load_params
 from pipeline.stage import StageError, run
 
 READS = BACKBONE_READS

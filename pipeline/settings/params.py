@@ -1,4 +1,4 @@
-"""Load params.yaml, checked once against the schema (pipeline/schema.py): an unknown key, a wrong
+"""Load params.yaml, checked once against the schema (pipeline/settings/schema.py): an unknown key, a wrong
 type or a value out of bounds stops a stage with one clear line naming the key."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.paths import PARAMS
+from pipeline.settings.paths import PARAMS
 
 AUTO = "auto"  # data.audio_dim / data.visual_dim: take the size the features have
 
@@ -22,7 +22,7 @@ def feature_dims(params: dict) -> tuple[int | None, int | None]:
 
 
 def load_params(path: str | Path = PARAMS, reads: tuple[str, ...] | None = None) -> dict:
-    """params.yaml, validated against pipeline/schema.py once, as plain sections (a key the file
+    """params.yaml, validated against pipeline/settings/schema.py once, as plain sections (a key the file
     leaves out takes the schema's default). Any problem is one ParamsError line naming the key.
     With `reads` (a stage's READS), only those keys are returned (see `only`)."""
     path = Path(path)
@@ -56,7 +56,7 @@ def validate(raw, where: str = "params.yaml") -> dict:
     """The sections of `raw` checked against the schema, a key left out filled with its default."""
     from pydantic import ValidationError
 
-    from pipeline.schema import Params
+    from pipeline.settings.schema import Params
 
     if not isinstance(raw, dict):
         raise ParamsError(f"{where} must be a mapping of sections")
@@ -74,7 +74,7 @@ def read_by(dotted: str) -> str:
     if not dotted:
         return ""
     try:
-        stages = yaml.safe_load((Path(__file__).resolve().parents[1] / "dvc.yaml").read_text())["stages"]
+        stages = yaml.safe_load((Path(__file__).resolve().parents[2] / "dvc.yaml").read_text())["stages"]
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         return ""
     section = dotted.split("[")[0]
@@ -106,7 +106,7 @@ WHAT = {"float_type": "must be a number", "float_parsing": "must be a number", "
 
 def first_problem(err) -> tuple[str, str]:
     """(the key, dotted with list items as [i]; one line naming it and what is allowed) from pydantic's errors."""
-    from pipeline.schema import Params, section_keys
+    from pipeline.settings.schema import Params, section_keys
 
     problem = err.errors()[0]
     parts = [p for p in problem["loc"] if not (isinstance(p, str) and UNION_TAGS.match(p))]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import paths
+from pipeline.settings import paths
 
 
 def retrieval_page(params: dict, setting: str) -> tuple[str, float]:
@@ -12,7 +12,7 @@ def retrieval_page(params: dict, setting: str) -> tuple[str, float]:
     from evaluate.metrics import mean_average_precision
     from evaluate.retrieval_index import read_index
     from evaluate.retrieval_page import write_page
-    from pipeline.retrieval import answer, index_clip, other
+    from pipeline.reporting.retrieval import answer, index_clip, other
 
     index = read_index(paths.INDEX)
     by, top = params["search"]["by"], params["search"]["top"]

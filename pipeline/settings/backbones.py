@@ -1,7 +1,8 @@
 """Which backbone the extract stages use (extract.backbone: auto | pretrained | standin)."""
 from __future__ import annotations
 
-from pipeline import paths, portable
+from pipeline import portable
+from pipeline.settings import paths
 from pipeline.stage import StageError
 
 # what decides the backbones (and whether they are the stand-ins): every stage that loads them reads these

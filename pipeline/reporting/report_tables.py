@@ -164,7 +164,7 @@ def claims_lines(results: dict, standin: bool = False) -> str:
 
 def tuning_notes(results: dict) -> str:
     """Where a tuning choice fell to the tie rule or sits at the edge of its grid."""
-    from pipeline.tuning_choice import BEST
+    from pipeline.fitting.tuning_choice import BEST
 
     lines = []
     for m, r in results.items():

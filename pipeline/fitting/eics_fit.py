@@ -12,7 +12,7 @@ def fit_eics(params: dict, features, log_epoch=None):
     from model.eics.training import train_network
     from model.precision import fitting_precision
     from model.training import TrainingDiverged
-    from pipeline.eics_settings import eics_options
+    from pipeline.settings.eics import eics_options
 
     options = eics_options(params)
     try:

@@ -10,7 +10,7 @@ of 2 standard errors is about a one-sided 90 % test (t = 1.89). With one standar
 dev file's Ex-Im-share chose alpha 1 on seeds 0-2 and alpha 3 on seeds 10-12 (a lead of 1.4
 standard errors), which moved its comparison with EICS from level to significantly above.
 Among tied points the rule picks, in this order: the method's authors' published
-setting (a grid point equal to `pipeline.schema.AUTHORS`), else the point that agrees with
+setting (a grid point equal to `pipeline.settings.schema.AUTHORS`), else the point that agrees with
 params.yaml's own values on the most knobs (its defaults), else the best mean; remaining ties
 go to grid order. With one tuning seed there is no standard error and the best mean wins.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
-from pipeline.schema import section_keys
+from pipeline.settings.schema import section_keys
 
 # the `model` keys that shape EICS's network (the others are its loss, read through TrainConfig)
 NETWORK_KEYS = ("audio_hidden", "visual_hidden", "explicit_dim", "activation", "dropout", "input_scaling")

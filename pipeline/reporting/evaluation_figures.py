@@ -1,7 +1,7 @@
 """The `evaluate` stage's figures of the trained EICS model."""
 from __future__ import annotations
 
-from pipeline import paths
+from pipeline.settings import paths
 
 
 def draw_figures(directions, per_class, names, audio, visual, labels, best_epoch: int, setting: str) -> dict:

@@ -1,10 +1,10 @@
-"""One fit of a method stage, as it runs on a Ray worker (`pipeline.fanout`): the method at one
+"""One fit of a method stage, as it runs on a Ray worker (`pipeline.fitting.fanout`): the method at one
 grid point and seed, trained on the train split with its epoch chosen on validation, then
 scored on validation (what tuning compares) and on test (what the report reads for the seeds
-run at the chosen point). Tuning sees only the validation number (`pipeline.tuning_choice`), so a
+run at the chosen point). Tuning sees only the validation number (`pipeline.fitting.tuning_choice`), so a
 tuning fit at the chosen point can serve as that seed's run without being fitted twice.
 
-The result is plain JSON (`pipeline.fit_records` saves it as it arrives)."""
+The result is plain JSON (`pipeline.fitting.fit_records` saves it as it arrives)."""
 from __future__ import annotations
 
 import time
@@ -26,7 +26,7 @@ def fit_and_score(job: FitJob, shared: dict) -> dict:
     from model.methods import fit_method
     from model.precision import fitting_precision
     from model.training import TrainingDiverged
-    from pipeline.config import method_options
+    from pipeline.settings.methods import method_options
 
     params, (train, val, test) = shared["params"], shared["splits"]
     e = params["evaluate"]

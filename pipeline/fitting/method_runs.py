@@ -1,13 +1,13 @@
-"""The `methods` stage's fits, for every method at once, fanned out on Ray (`pipeline.fanout`):
+"""The `methods` stage's fits, for every method at once, fanned out on Ray (`pipeline.fitting.fanout`):
 
 1. tuning: every grid point (params `tuning.grids`) x the first `tuning.seeds` of report.seeds;
-   the point is chosen on mean validation MAP by the rule of `pipeline.tuning_choice`;
+   the point is chosen on mean validation MAP by the rule of `pipeline.fitting.tuning_choice`;
 2. as soon as a method's tuning fits are in, the seeds of report.seeds not yet fitted at its
    chosen point (a tuning fit at the chosen point and a report seed is that seed's run: no fit
    twice).
 
 Random and other methods without a grid go straight to 2. Every fit is saved as it finishes
-(`pipeline.fit_records`): a re-run or a resumed run fits only what is missing. Per method it
+(`pipeline.fitting.fit_records`): a re-run or a resumed run fits only what is missing. Per method it
 writes results/tuning/<name>.json (every point's validation MAP per seed, its spread, the
 choice and the rule), results/methods/<name>.json (per seed: test numbers and per-query APs)
 and results/timings/<name>.json (seconds, apart: they differ between runs)."""
@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 
-from pipeline import paths
+from pipeline.settings import paths
 from pipeline.stage import StageError
 
 # heaviest first, so the quick closed-form fits fill the last gaps
@@ -28,8 +28,7 @@ class MethodRun:
     """One method's progress: its tuning jobs, then its seeds at the chosen point."""
 
     def __init__(self, name: str, params: dict, records):
-        from pipeline.config import method_options
-        from pipeline.method_knobs import grid_of, grid_points
+        from pipeline.settings.methods import grid_of, grid_points, method_options
 
         self.name, self.params, self.records = name, params, records
         grid = grid_of(name, params)
@@ -50,7 +49,7 @@ class MethodRun:
         return self.missing([(p, s) for p in self.points for s in self.tuning_seeds])
 
     def missing(self, fits: list) -> list:
-        from pipeline.fit_task import FitJob
+        from pipeline.fitting.fit_task import FitJob
 
         jobs = []
         for point, seed in fits:
@@ -87,9 +86,9 @@ class MethodRun:
 
     def choose(self) -> None:
         from extract.atomic_files import write_text
-        from pipeline.method_knobs import default_values
-        from pipeline.schema import AUTHORS
-        from pipeline.tuning_choice import choose, edges
+        from pipeline.fitting.tuning_choice import choose, edges
+        from pipeline.settings.methods import default_values
+        from pipeline.settings.schema import AUTHORS
 
         if not self.points:
             self.chosen = {}
@@ -112,7 +111,7 @@ class MethodRun:
         write_text(paths.TUNING / f"{self.name}.json", json.dumps(self.tuning, indent=2) + "\n")
 
     def write(self) -> None:
-        from pipeline.method_knobs import tuned_as
+        from pipeline.settings.methods import tuned_as
 
         runs = [self.fits[self.key(self.chosen, s)] for s in self.seeds]
         write_summary(self.name, tuned_as(self.name, self.params), self.chosen, self.tuning, runs)
@@ -126,8 +125,8 @@ class MethodRun:
 def run_methods(names, params: dict, shared: dict, fanout, records_for, ready) -> None:
     """Tune and run every method of `names` (`records_for(name)`: its `FitRecords`), on one queue."""
     from model.methods import REGISTRY
-    from pipeline.fanout import run_tasks
-    from pipeline.fit_task import fit_and_score
+    from pipeline.fitting.fanout import run_tasks
+    from pipeline.fitting.fit_task import fit_and_score
 
     ordered = sorted(names, key=lambda n: ORDER.index(REGISTRY[n]["kind"]))
     runs = {name: MethodRun(name, params, records_for(name)) for name in ordered}

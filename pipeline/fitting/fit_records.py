@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path("models/fits")
 # modules that only turn params.yaml into a method's options: the options themselves are in the key
-SETTINGS_CODE = ("pipeline/schema.py", "pipeline/params.py", "pipeline/paths.py", "pipeline/config.py",
-                 "pipeline/method_knobs.py", "pipeline/eics_settings.py")
+SETTINGS_CODE = ("pipeline/settings/__init__.py", "pipeline/settings/schema.py", "pipeline/settings/params.py",
+                 "pipeline/settings/paths.py", "pipeline/settings/methods.py", "pipeline/settings/eics.py")
 
 
 def file_digest(path: Path) -> str:
@@ -37,7 +37,7 @@ def code_digest(name: str) -> str:
     from pipeline.code_listing import ROOT as REPO
     from pipeline.code_listing import code_hash, project_closure
 
-    entries = ["pipeline.fit_task", *method_modules(name)]
+    entries = ["pipeline.fitting.fit_task", *method_modules(name)]
     files = sorted(p for p in set().union(*(project_closure(e) for e in entries))
                    if str(p.relative_to(REPO)) not in SETTINGS_CODE)
     digest = hashlib.sha256()
@@ -55,7 +55,7 @@ class FitRecords:
         self.shared = json.dumps({"settings": settings, "code": code_digest(name)}, sort_keys=True)
 
     def key(self, options: dict, seed: int) -> str:
-        """`options`: the method's keyword arguments at its grid point (`pipeline.config.method_options`)."""
+        """`options`: the method's keyword arguments at its grid point (`pipeline.settings.methods.method_options`)."""
         text = json.dumps([self.name, repr(sorted(options.items())), seed], sort_keys=True) + self.shared
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
