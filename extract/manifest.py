@@ -35,6 +35,15 @@ class Clip:
     label: str
     split: str
     skip_reason: str = ""  # non-empty: listed for the skip list, never extracted
+    digest: str = ""  # of the file's bytes: a clip replaced in place re-runs its shard (extract/shards.py)
+
+
+def content_digest(path: str | Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def scan(source: str | Path) -> list[tuple[str, str, str, str | None]]:
@@ -103,10 +112,11 @@ def build_manifest(source, fractions, seed: int) -> list[Clip]:
 
 
 def write_manifest(clips: list[Clip], path: str | Path) -> None:
-    write_csv(path, ["clip_id", "path", "label", "split", "skip_reason"],
-              [[c.clip_id, c.path, c.label, c.split, c.skip_reason] for c in clips])
+    write_csv(path, ["clip_id", "path", "label", "split", "skip_reason", "digest"],
+              [[c.clip_id, c.path, c.label, c.split, c.skip_reason, c.digest] for c in clips])
 
 
 def read_manifest(path: str | Path) -> list[Clip]:
     with open(path, newline="") as f:
-        return [Clip(r["clip_id"], r["path"], r["label"], r["split"], r["skip_reason"]) for r in csv.DictReader(f)]
+        return [Clip(r["clip_id"], r["path"], r["label"], r["split"], r["skip_reason"], r.get("digest", ""))
+                for r in csv.DictReader(f)]

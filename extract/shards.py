@@ -47,7 +47,8 @@ def shard_path(out_dir: Path, index: int) -> Path:
 
 def fingerprint(modality: Modality, clips) -> str:
     """What a finished shard must have been made from to be reused on resume."""
-    text = "\n".join([modality.backbone, modality.settings] + [f"{c.clip_id}\t{c.path}" for c in clips])
+    text = "\n".join([modality.backbone, modality.settings] +
+                     [f"{c.clip_id}\t{c.path}\t{getattr(c, 'digest', '')}" for c in clips])
     return hashlib.sha1(text.encode()).hexdigest()
 
 

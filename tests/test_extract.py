@@ -407,3 +407,33 @@ def test_decode_side_never_imports_tensorflow():
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_a_clip_replaced_in_place_under_a_csv_changes_only_its_shards_stamp(tmp_path):
+    """The manifest records each clip's content digest and a shard's stamp holds its clips' digests: a clip
+    replaced under the same name re-runs the extraction of its shard only (DVC sees the replacement through
+    data.clips_root, a dependency of `manifest`)."""
+    from extract.shards import plan_shards
+    from pipeline.stages.manifest import check_watched, probed
+
+    clips_dir = tmp_path / "clips"
+    (clips_dir / "a").mkdir(parents=True)
+    for i in range(4):
+        write_mp4(clips_dir / "a" / f"c{i}.mp4", frames_for(2, 10), Fraction(10), tone(2, 400 + 100 * i), 22050)
+    listing = tmp_path / "list.csv"
+    listing.write_text("path,label,split\n" + "".join(f"clips/a/c{i}.mp4,a,train\n" for i in range(4)))
+    modality = Modality("visual", "standin-visual", None, None, settings="s")
+
+    def stamps():
+        manifest = probed(build_manifest(listing, (0.7, 0.1, 0.2), 1))
+        check_watched(manifest, str(clips_dir))
+        return plan_shards(manifest, modality, tmp_path / "shards", 2).stamps
+
+    before = stamps()
+    write_mp4(clips_dir / "a" / "c3.mp4", frames_for(2, 10), Fraction(10), tone(2, 900), 22050)  # same name
+    after = stamps()
+    assert before[0] == after[0] and before[1] != after[1]
+    from pipeline.stage import StageError
+
+    with pytest.raises(StageError, match="lies outside"):
+        check_watched(probed(build_manifest(listing, (0.7, 0.1, 0.2), 1)), str(tmp_path / "elsewhere"))

@@ -15,7 +15,7 @@ from tests.project_copy import ONE_POINT_GRIDS, make_project, stages_run
 
 MY_VIDEOS = "my_videos"  # <class>/<clip>.mp4, outside data/sample
 SMALL = {
-    "data": {"source": "videos", "visual_dim": 32, "videos": MY_VIDEOS},
+    "data": {"source": "videos", "visual_dim": 32, "videos": MY_VIDEOS, "clips_root": MY_VIDEOS},
     "extract": {"pca_dim": 32, "shard_size": 5, "backbone": "standin"},
     "model": {"audio_hidden": [32], "visual_hidden": [32], "explicit_dim": 4},
     "train": {"epochs": 3, "batch_size": 100},

@@ -122,8 +122,9 @@ class MethodRun:
               f"{len(runs)} seeds", flush=True)
 
 
-def run_methods(names, params: dict, shared: dict, fanout, records_for, ready) -> None:
-    """Tune and run every method of `names` (`records_for(name)`: its `FitRecords`), on one queue."""
+def run_methods(names, params: dict, shared: dict, fanout, records_for, ready, dry_run: bool = False) -> None:
+    """Tune and run every method of `names` (`records_for(name)`: its `FitRecords`), on one queue. With
+    `dry_run`, only say how many fits the first round needs (what is not in the fit cache) and stop."""
     from model.methods import REGISTRY
     from pipeline.fitting.fanout import run_tasks
     from pipeline.fitting.fit_task import fit_and_score
@@ -132,6 +133,9 @@ def run_methods(names, params: dict, shared: dict, fanout, records_for, ready) -
     runs = {name: MethodRun(name, params, records_for(name)) for name in ordered}
     jobs = [job for run in runs.values() for job in run.start()]
     print(f"methods: {len(jobs)} fits to run now ({', '.join(ordered)})", flush=True)
+    if dry_run:
+        print("methods: dry run, nothing fitted (the chosen points' other seeds follow the tuning round)")
+        return
     run_tasks(fit_and_score, jobs, shared, fanout, lambda job, record: runs[job.name].finished(job, record), ready)
 
 

@@ -48,6 +48,9 @@ class Data(Section):
         "(import an HDF5 feature file)")
     videos: str = knob("data/sample", "with source: videos, a folder <class>/<clip>.mp4|webm|mkv|avi|mov or a CSV "
                        "path,label[,split]", min_length=1)
+    clips_root: str = knob(
+        "data/sample", "the folder holding the clips (data.videos itself, or the folder a CSV's paths lie under): "
+        "DVC watches it, so a clip replaced in place re-runs its shard", min_length=1)
     split_fractions: list[Annotated[float, Field(gt=0)]] = knob(
         [0.7, 0.1, 0.2], "train/val/test shares when the CSV gives no split column (per clip, by a hash of its id)",
         min_length=3, max_length=3)

@@ -77,10 +77,12 @@ def main(args) -> None:
                 **{k: params["fits"][k] for k in ("precision_report", "threads", "gpus_per_fit")}}
     fanout = FanOut.from_params(params["fits"])
     with session(fanout) as ready:
-        run_methods(names, params, shared, fanout, lambda name: FitRecords(name, settings), ready)
+        run_methods(names, params, shared, fanout, lambda name: FitRecords(name, settings), ready, args.dry_run)
 
 
 if __name__ == "__main__":
     run(main, reads=READS,
         arguments=[("names", {"nargs": "*", "metavar": "NAME",
-                              "help": f"methods to tune and run (default: all), from: {', '.join(METHODS)}"})])
+                              "help": f"methods to tune and run (default: all), from: {', '.join(METHODS)}"}),
+                   ("--dry-run", {"action": "store_true",
+                                  "help": "say how many fits are not in the fit cache (models/fits/) and stop"})])
