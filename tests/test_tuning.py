@@ -64,7 +64,7 @@ def test_the_tuning_choice_reads_validation_only(tmp_path, monkeypatch, ray_runt
         features.splits["test"] = other.splits["test"]
         write_features(features, tmp_path / "data" / "features.h5", seed=0)
         shutil.rmtree(tmp_path / "models", ignore_errors=True)
-        method.main(argparse.Namespace(names=["c_cca"]))
+        method.main(argparse.Namespace(names=["c_cca"], dry_run=False))
         records.append({kind: json.loads((tmp_path / "results" / kind / "c_cca.json").read_text())
                         for kind in ("tuning", "methods")})
     assert records[0]["tuning"] == records[1]["tuning"]
