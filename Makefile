@@ -58,7 +58,7 @@ deps: $(STAMP)  ## rewrite the code dependencies of every stage in dvc.yaml from
 	python -m pipeline.deps
 
 grid: $(STAMP)  ## alpha x beta grid: 25 EICS fits, the chosen point as a DVC experiment -> results/grid.*
-	python -m pipeline.grid
+	python -m pipeline.alpha_beta_grid
 
 clean-venv:  ## remove .venv
 	rm -rf $(VENV)

@@ -56,13 +56,13 @@ def fit_pca(train_frames, dim: int, whiten: bool = False, chunk: int = 4096) -> 
     return pca
 
 
-GRID = 2.0**-24
+SNAP_STEP = 2.0**-24
 
 
 def snapped(x: np.ndarray) -> np.ndarray:
     """float32 values on the 2^-24 grid: float64 round-off far below it cannot change them
     (+ 0.0 turns a -0.0 from a tiny negative entry into 0.0)."""
-    return (np.round(np.asarray(x, np.float64) / GRID) * GRID + 0.0).astype(np.float32)
+    return (np.round(np.asarray(x, np.float64) / SNAP_STEP) * SNAP_STEP + 0.0).astype(np.float32)
 
 
 def save_pca(pca: IncrementalPCA, path: str | Path) -> None:

@@ -1,5 +1,5 @@
 """The one training loop (`fit_on_validation`), used by EICS (`model.eics.training.train_eics`)
-and by every neural baseline (`model.baselines.loop.train_with_validation`).
+and by every neural baseline (`model.baselines.neural.train_with_validation`).
 
 The loop minimises a loss over shuffled mini-batches with one traced optimiser step. After
 every `validate_every` epochs it scores the validation split (mean MAP of both directions;

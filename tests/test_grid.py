@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from pipeline import grid
+from pipeline import alpha_beta_grid as grid
 from pipeline.stage import StageError
 
 

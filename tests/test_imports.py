@@ -102,7 +102,7 @@ def test_importing_the_model_code_changes_no_global_precision():
     import subprocess
     import sys
 
-    code = ("import keras, model.training, model.losses, model.inference, model.baselines.loop\n"
+    code = ("import keras, model.training, model.losses, model.inference, model.baselines.neural\n"
             "before = keras.config.floatx()\n"
             "from model.precision import fitting_precision, dtype\n"
             "with fitting_precision('float64'):\n    inside = dtype()\n"

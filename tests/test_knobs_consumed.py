@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pipeline.deps import ROOT, declared_reads, project_closure
 from pipeline.settings.schema import Params
 
-USER_COMMANDS = ("pipeline.search", "pipeline.grid", "pipeline.tune")  # entries outside dvc.yaml
+USER_COMMANDS = ("pipeline.search", "pipeline.alpha_beta_grid", "pipeline.tune")  # entries outside dvc.yaml
 
 
 def schema_keys(model=Params, prefix=""):

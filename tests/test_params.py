@@ -190,7 +190,7 @@ BROKEN_RUNS = [
     ("pipeline.stages.extract audio", {}), ("pipeline.stages.extract visual", {}), ("pipeline.stages.pca", {}),
     ("pipeline.stages.features", {}), ("pipeline.stages.train", {}), ("pipeline.stages.evaluate", {}),
     ("pipeline.stages.method cca", {}), ("pipeline.stages.method explicit_only", {}), ("pipeline.stages.report", {}),
-    ("pipeline.grid --collect-only", {}), ("pipeline.grid", {}), ("pipeline.stages.index", {}),
+    ("pipeline.alpha_beta_grid --collect-only", {}), ("pipeline.alpha_beta_grid", {}), ("pipeline.stages.index", {}),
     ("pipeline.search bird/bird_00", {}),
 ]
 

@@ -17,7 +17,7 @@ over the epochs; here one optimiser plays both sides at a fixed weight gamma.
 import keras
 import tensorflow as tf
 
-from model.baselines.loop import (
+from model.baselines.neural import (
     NeuralOptions,
     cross_modal_triplet,
     l2_rows,

@@ -11,7 +11,7 @@ the multi-label attention module is left out, since these datasets have one labe
 """
 import tensorflow as tf
 
-from model.baselines.loop import (
+from model.baselines.neural import (
     NeuralOptions,
     modality_discriminator,
     modality_loss,

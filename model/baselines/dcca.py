@@ -7,7 +7,7 @@ audio-visual pair of clips that share a label inside the batch, not only over tr
 """
 import tensorflow as tf
 
-from model.baselines.loop import NeuralOptions, predict, seeded_towers, train_with_validation
+from model.baselines.neural import NeuralOptions, predict, seeded_towers, train_with_validation
 from model.embedder import Embedder
 from model.linear_cca import fit_linear_cca
 from model.losses import correlation_loss

@@ -42,7 +42,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from model.baselines.loop import NeuralOptions, l2_rows, predict, train_with_validation
+from model.baselines.neural import NeuralOptions, l2_rows, predict, train_with_validation
 from model.embedder import Embedder
 from model.precision import dtype
 from model.training import seed_everything
@@ -83,7 +83,7 @@ def inter_modal_loss(u, w, temperature: float, gamma: float):
 def fit(train, val, n_classes, seed, options: NeuralOptions, beta: float, temperature: float, gamma: float,
         watch: dict | None = None):
     """beta weighs the correlation losses; temperature and gamma are the reference code's constants
-    (params baselines.knobs.dclma); `watch`: see loop.train_with_validation."""
+    (params baselines.knobs.dclma); `watch`: see neural.train_with_validation."""
     seed_everything(seed)
     width = options.hidden[0]
     f = _encoder(train.audio.shape[1], width, "audio", options.activation)

@@ -13,7 +13,7 @@ Loss, in the form of the authors' released code (per-clip norms):
 import tensorflow as tf
 from keras import layers
 
-from model.baselines.loop import NeuralOptions, l2_rows, predict, seeded_towers, train_with_validation
+from model.baselines.neural import NeuralOptions, l2_rows, predict, seeded_towers, train_with_validation
 from model.embedder import Embedder
 
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from extract.feature_store import Split
 from model.baselines import c_cca
-from model.baselines.loop import NeuralOptions, cross_modal_triplet, l2_rows, mlp, predict, train_with_validation
+from model.baselines.neural import NeuralOptions, cross_modal_triplet, l2_rows, mlp, predict, train_with_validation
 from model.embedder import Embedder
 from model.training import seed_everything
 

@@ -9,7 +9,7 @@ gradient reversed into the projectors, makes the two modalities indistinguishabl
 """
 import tensorflow as tf
 
-from model.baselines.loop import (
+from model.baselines.neural import (
     NeuralOptions,
     cross_modal_triplet,
     l2_rows,

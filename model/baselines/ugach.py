@@ -13,7 +13,7 @@ adversary is a modality classifier with reversed gradients.
 """
 import tensorflow as tf
 
-from model.baselines.loop import (
+from model.baselines.neural import (
     NeuralOptions,
     cross_modal_triplet,
     l2_rows,

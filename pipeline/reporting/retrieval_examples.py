@@ -38,7 +38,7 @@ def retrieval_page(params: dict, setting: str) -> tuple[str, float]:
     shown_map = float(np.mean([r.average_precision for r in results])) if results else float("nan")
     intro = (
         f"{setting} MAP of the {len(results)} queries shown: {shown_map:.3f}. {len(results)} test queries "
-        f"({params['evaluate']['page_queries_per_class']} per class, seed {params['evaluate']['page_seed']}) "
+        f"(up to {params['evaluate']['page_queries_per_class']} per class, seed {params['evaluate']['page_seed']}) "
         f"by {by}; each ranks the {other(by)} side of the {len(gallery)} test clips "
         f"of {index.dataset} by cosine similarity in the fused space of the trained EICS model. "
         "cos = cosine similarity; ✓ = same class as the query; "

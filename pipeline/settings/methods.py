@@ -116,7 +116,7 @@ def method_options(name: str, params: dict, point: dict | None = None) -> dict:
         return {"dim": params["fusion"]["dim"]}
     knobs = {**params["baselines"]["knobs"].get(name, {}), **{k: v for k, v in point.items() if k not in NEURAL_KEYS}}
     if name in NEURAL:
-        from model.baselines.loop import NeuralOptions
+        from model.baselines.neural import NeuralOptions
 
         b = {k: params["baselines"][k] for k in NEURAL_KEYS}
         b.update({k: v for k, v in point.items() if k in NEURAL_KEYS})

@@ -1,4 +1,4 @@
-"""The paper's alpha/beta grid (Fig. 7): `python -m pipeline.grid`.
+"""The paper's alpha/beta grid (Fig. 7): `python -m pipeline.alpha_beta_grid`.
 
 Every point alpha, beta in {0, 0.001, 0.01, 0.1, 1} is one EICS fit at params.yaml's other
 values, through the same function as the `train` stage (`pipeline.fitting.eics_fit.fit_eics`), two fits at
@@ -176,7 +176,7 @@ def read_rows() -> list[dict]:
     """The rows results/grid.csv holds (for --collect-only)."""
     path = paths.RESULTS / "grid.csv"
     if not path.is_file():
-        raise StageError(f"{path} does not exist; run `python -m pipeline.grid` without --collect-only")
+        raise StageError(f"{path} does not exist; run `python -m pipeline.alpha_beta_grid` without --collect-only")
     with open(path) as f:
         return [{"alpha": float(r["alpha"]), "beta": float(r["beta"]), "val_map_average": float(r["val_map_average"]),
                  "best_epoch": int(r["best_epoch"]) if r.get("best_epoch") else "",
