@@ -45,7 +45,7 @@ def params_read(help_text: str) -> list[str]:
 def test_every_entry_is_found():
     stages = {"sample", "manifest", "weights", "extract", "pca", "features", "train", "index",
               "evaluate", "method", "protocol", "report"}
-    assert {f"stages.{s}" for s in stages} | {"search", "grid", "tune", "plots", "deps"} == set(ENTRIES)
+    assert {f"stages.{s}" for s in stages} | {"search", "alpha_beta_grid", "tune", "plots", "deps"} == set(ENTRIES)
 
 
 @pytest.mark.parametrize("name", ENTRIES)
@@ -59,7 +59,7 @@ def test_help_exits_0_and_changes_nothing(name):
     assert tree_state() == before
 
 
-@pytest.mark.parametrize("name", ["stages.train", "stages.method", "grid", "search"])
+@pytest.mark.parametrize("name", ["stages.train", "stages.method", "alpha_beta_grid", "search"])
 def test_an_unknown_argument_is_one_error_line(name):
     result = entry(name, "--no-such-option", "x")
     assert result.returncode == 2
