@@ -50,8 +50,11 @@ def draw(title: str, spec: dict, path: Path) -> None:
     y_field = encoding.get("y", {}).get("field") or next((f for f in layered if f), "dvc_inferred_y_value")
     series = defaultdict(list)
     for row in spec["data"]["values"]:
-        label = " ".join(str(row[k]) for k in ("rev", "filename", "field") if k in row and row[k])
-        series[label].append((row.get(x_field), number(row.get(y_field))))
+        # several files in one plot: DVC names each row's source "file::field" and its value "dvc_inferred_y_value"
+        source = row.get("filename::field", "").split("::")[-1]
+        label = " ".join(str(row[k]) for k in ("rev", "filename", "field") if k in row and row[k]) + \
+            (f" {source}" if source else "")
+        series[label].append((row.get(x_field), number(row.get("dvc_inferred_y_value", row.get(y_field)))))
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     categorical = any(number(x) is None for points in series.values() for x, _ in points)
     if categorical:
