@@ -46,32 +46,31 @@ def audio_prepare(params: dict):
     return partial(examples, preset=params["extract"]["audio_frontend"]) if use_standin(params) else vggish_input
 
 
-def audio_backbone(params: dict):
-    from extract.backbones import WeightsUnavailable, load_vggish, standin_audio
+def _pretrained(modality: str, params: dict):
+    """The pretrained backbone the `weights` stage resolved, with the user's TensorFlow settings."""
+    from extract.backbones import WeightsUnavailable, load_inception, load_vggish
 
-    if use_standin(params):
-        return standin_audio(params["extract"]["audio_frontend"])
+    load, path = ((load_vggish, paths.PRETRAINED_VGGISH) if modality == "audio" else
+                  (load_inception, paths.PRETRAINED_INCEPTION))
     portable.release_for_pretrained_backbones()
     try:
-        backbone = load_vggish(str(paths.PRETRAINED_VGGISH))  # resolved by the `weights` stage
+        backbone = load(str(path))
     except WeightsUnavailable as err:
         raise StageError(str(err)) from None
-    backbone.name = backbone_name("audio", params)
+    backbone.name = backbone_name(modality, params)
     return backbone
+
+
+def audio_backbone(params: dict):
+    from extract.backbones import standin_audio
+
+    return standin_audio(params["extract"]["audio_frontend"]) if use_standin(params) else _pretrained("audio", params)
 
 
 def visual_backbone(params: dict):
-    from extract.backbones import WeightsUnavailable, load_inception, standin_visual
+    from extract.backbones import standin_visual
 
-    if use_standin(params):
-        return standin_visual()
-    portable.release_for_pretrained_backbones()
-    try:
-        backbone = load_inception(str(paths.PRETRAINED_INCEPTION))  # resolved by the `weights` stage
-    except WeightsUnavailable as err:
-        raise StageError(str(err)) from None
-    backbone.name = backbone_name("visual", params)
-    return backbone
+    return standin_visual() if use_standin(params) else _pretrained("visual", params)
 
 
 def modality(name: str, params: dict, require_both: bool = True, load_backbone: bool = True):
