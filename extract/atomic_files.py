@@ -1,9 +1,10 @@
 """Files written whole or not at all (a temporary file beside the target, then one rename),
-with the same bytes for the same content: no time stamps, fixed order. The lowest layer,
-so extract/, model/, evaluate/ and pipeline/ all write through it."""
+with the same bytes for the same content: no time stamps, fixed order; and a file's content
+hash. The lowest layer, so extract/, model/, evaluate/ and pipeline/ all write through it."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import zipfile
@@ -12,6 +13,15 @@ from pathlib import Path
 import numpy as np
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+
+
+def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
+    """The hex digest of a file's bytes, read in blocks (feature files and clips can be large)."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _replace_from_temporary(path: str | Path, write) -> None:

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract.atomic_files import write_csv
+from extract.atomic_files import file_digest, write_csv
 
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".mkv", ".avi", ".mov")
 SPLITS = ("train", "val", "test")
@@ -39,11 +39,7 @@ class Clip:
 
 
 def content_digest(path: str | Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return file_digest(path, "sha1")[:16]
 
 
 def scan(source: str | Path) -> list[tuple[str, str, str, str | None]]:

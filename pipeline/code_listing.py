@@ -71,6 +71,11 @@ def entry_closure(entry: str) -> set[Path]:
     return files
 
 
+def hashed_lines(files) -> list[str]:
+    """"path hash" for each file, in path order: a listing's body, and what the fit cache hashes."""
+    return [f"{p.relative_to(ROOT)} {code_hash(p)}" for p in sorted(files)]
+
+
 def listing_path(stage: str) -> Path:
     return LISTINGS / f"{stage}.txt"
 
@@ -78,7 +83,7 @@ def listing_path(stage: str) -> Path:
 def code_listing(stage: str, entry: str) -> str:
     lines = [f"# the code of stage `{stage}` ({entry} and every project module it imports): path, hash of its code",
              "# without docstrings and comments; written by `make deps`, a dependency of the stage in dvc.yaml"]
-    lines += [f"{p.relative_to(ROOT)} {code_hash(p)}" for p in sorted(entry_closure(entry))]
+    lines += hashed_lines(entry_closure(entry))
     return "\n".join(lines) + "\n"
 
 

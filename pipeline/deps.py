@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import re
 
-from pipeline.code_listing import LISTINGS, PACKAGES, ROOT, code_listing, listing_path, project_closure
+from pipeline.code_listing import LISTINGS, PACKAGES, ROOT, code_listing, listing_path
 from pipeline.stage import StageError, run
 
 DVC_YAML = ROOT / "dvc.yaml"
-CODE_LINE = re.compile(r"^(\s+)- ((?:%s)/[\w/]+\.py)\s*$" % "|".join(PACKAGES))
-BY_NAME_LINE = re.compile(r"^\s+- ((?:%s)/[\w/]+\.py)\s+#" % "|".join(PACKAGES))  # the former by-name lines
-
-
-def code_deps(entry: str) -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in project_closure(entry))
+CODE_LINE = re.compile(r"^\s+- (?:%s)/[\w/]+\.py\s*(#.*)?$" % "|".join(PACKAGES))  # superseded by the listing
 
 
 def stage_blocks(lines: list[str]):
@@ -51,7 +46,7 @@ def with_params(block: list[str], reads: tuple[str, ...], stage: str) -> list[st
 
 def with_code(block: list[str], stage: str) -> list[str]:
     """The stage block whose `deps:` start with its code listing, and no project `.py` line."""
-    block = [line for line in block if not CODE_LINE.match(line) and not BY_NAME_LINE.match(line)
+    block = [line for line in block if not CODE_LINE.match(line)
              and line.strip() != f"- {listing_name(stage)}"]
     start = next((i for i, line in enumerate(block) if line.strip() == "deps:"), None)
     if start is None:

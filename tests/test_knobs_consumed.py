@@ -11,7 +11,8 @@ import ast
 import yaml
 from pydantic import BaseModel
 
-from pipeline.deps import ROOT, declared_reads, project_closure
+from pipeline.code_listing import ROOT, project_closure
+from pipeline.deps import declared_reads
 from pipeline.settings.schema import Params
 
 USER_COMMANDS = ("pipeline.search", "pipeline.alpha_beta_grid", "pipeline.tune")  # entries outside dvc.yaml

@@ -22,28 +22,18 @@ SETTINGS_CODE = ("pipeline/settings/__init__.py", "pipeline/settings/schema.py",
                  "pipeline/settings/paths.py", "pipeline/settings/methods.py", "pipeline/settings/eics.py")
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @lru_cache(maxsize=None)
 def code_digest(name: str) -> str:
     """The source of every project module a fit of `name` runs."""
     from model.methods import method_modules
     from pipeline.code_listing import ROOT as REPO
-    from pipeline.code_listing import code_hash, project_closure
+    from pipeline.code_listing import hashed_lines, project_closure
 
     entries = ["pipeline.fitting.fit_task", *method_modules(name)]
-    files = sorted(p for p in set().union(*(project_closure(e) for e in entries))
-                   if str(p.relative_to(REPO)) not in SETTINGS_CODE)
-    digest = hashlib.sha256()
-    for path in files:  # docstrings and comments left out: rewording them refits nothing
-        digest.update(f"{path.relative_to(REPO)} {code_hash(path)}\n".encode())
-    return digest.hexdigest()
+    files = [p for p in set().union(*(project_closure(e) for e in entries))
+             if str(p.relative_to(REPO)) not in SETTINGS_CODE]
+    # docstrings and comments left out: rewording them refits nothing
+    return hashlib.sha256("".join(line + "\n" for line in hashed_lines(files)).encode()).hexdigest()
 
 
 class FitRecords:

@@ -109,11 +109,17 @@ def p_equals(p: float) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
+def effect(adjusted, with_pairing: bool = True) -> str:
+    """"Δ +0.012, p (Holm) < 0.001[, paired seeds]" of one comparison."""
+    t = adjusted.test
+    paired = ", paired seeds" if with_pairing and t.paired else ""
+    return f"Δ {t.difference:+.3f}, p (Holm) {p_equals(adjusted.p_holm)}{paired}"
+
+
 def verdict(adjusted) -> str:
     """A claim that the variant is below EICS, from the variant-minus-EICS comparison (Holm over the claims)."""
     t = adjusted.test
-    p = f"p (Holm) {p_equals(adjusted.p_holm)}"
-    how = f"Δ {t.difference:+.3f}, {p}{', paired seeds' if t.paired else ''}"
+    how = effect(adjusted)
     if adjusted.borderline:
         return f"borderline ({how}: between 0.01 and 0.10, no verdict)"
     if adjusted.significant and t.difference < 0:
@@ -127,8 +133,7 @@ STANDIN_CLAIM = "not judged: stand-in backbones, a smoke test"
 
 
 def judged_not(adjusted) -> str:
-    t = adjusted.test
-    return f"{STANDIN_CLAIM} (Δ {t.difference:+.3f}, p (Holm) {p_equals(adjusted.p_holm)})"
+    return f"{STANDIN_CLAIM} ({effect(adjusted, with_pairing=False)})"
 
 
 def claims_lines(results: dict, standin: bool = False) -> str:

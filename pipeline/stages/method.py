@@ -56,9 +56,10 @@ CODE_BY_NAME = tuple(m for name in METHODS for m in method_modules(name))  # fit
 
 
 def main(args) -> None:
+    from extract.atomic_files import file_digest
     from extract.feature_store import read_features
     from pipeline.fitting.fanout import FanOut, session
-    from pipeline.fitting.fit_records import FitRecords, file_digest
+    from pipeline.fitting.fit_records import FitRecords
     from pipeline.fitting.method_runs import run_methods
     from pipeline.settings.methods import check_methods
 
