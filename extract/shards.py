@@ -37,7 +37,7 @@ class Modality:
     prepare: Callable[[str], tuple[np.ndarray, np.ndarray]]  # path -> (starts, inputs); may raise DecodeError
     infer: Callable[[np.ndarray], np.ndarray]                # inputs (N, ...) -> rows (N, D)
     batch_size: int = 64
-    settings: str = ""  # everything besides the clips that changes the rows (backbone, front end...)
+    settings: str = ""  # everything besides the clips that changes the rows (front end, the code that makes rows...)
     per_clip: bool = False  # infer each clip's inputs on their own (no batching across clips)
 
 
@@ -139,8 +139,8 @@ class ShardPlan:
 
 
 def plan_shards(clips, modality: Modality, out_dir: str | Path, shard_size: int) -> ShardPlan:
-    """Cut `clips` into shards; finished shards made from the same clips and settings are kept
-    (resume), shards beyond the clip list are removed."""
+    """Cut `clips` into shards; finished shards made from the same clips, backbone and settings (which
+    include the row-making code's digest) are kept (resume), shards beyond the clip list are removed."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     shards = [clips[i:i + shard_size] for i in range(0, len(clips), shard_size)]

@@ -437,3 +437,33 @@ def test_a_clip_replaced_in_place_under_a_csv_changes_only_its_shards_stamp(tmp_
 
     with pytest.raises(StageError, match="lies outside"):
         check_watched(probed(build_manifest(listing, (0.7, 0.1, 0.2), 1)), str(tmp_path / "elsewhere"))
+
+
+def test_a_shard_made_by_other_row_making_code_is_extracted_again(tmp_path, monkeypatch):
+    """A shard's stamp holds a digest of the code that makes rows, so an edit to decoding, the front end
+    or a backbone re-extracts finished shards instead of resuming with rows the new code would not make."""
+    from types import SimpleNamespace
+
+    import h5py
+
+    import pipeline.code_listing
+    from extract.shards import plan_shards, shard_path
+    from pipeline.code_listing import project_closure
+    from pipeline.settings.backbones import ROW_CODE, modality
+
+    covered = {p.name for name in ROW_CODE for p in project_closure(name)}
+    assert {"decode.py", "audio_frontend.py", "backbones.py", "standin.py", "rows.py", "shards.py"} <= covered
+    params = {"extract": {"backbone": "standin", "batch_size": 4, "audio_frontend": "vggish"},
+              "data": {"videos": "data/sample"}}
+    clips = [SimpleNamespace(clip_id=f"c{i}", path=f"c{i}.mp4") for i in range(3)]
+    for name in ("audio", "visual"):
+        plan = plan_shards(clips, modality(name, params, load_backbone=False), tmp_path / name, 2)
+        for k, stamp in enumerate(plan.stamps):  # as if both shards had been written by this code
+            with h5py.File(shard_path(tmp_path / name, k), "w") as f:
+                f.attrs["fingerprint"] = stamp
+        assert plan_shards(clips, modality(name, params, load_backbone=False), tmp_path / name, 2).todo == []
+    real_hash = pipeline.code_listing.code_hash
+    monkeypatch.setattr(pipeline.code_listing, "code_hash",
+                        lambda path: "edited" if path.name == "decode.py" else real_hash(path))
+    for name in ("audio", "visual"):
+        assert plan_shards(clips, modality(name, params, load_backbone=False), tmp_path / name, 2).todo == [0, 1]

@@ -8,6 +8,21 @@ from pipeline.stage import StageError
 # what decides the backbones (and whether they are the stand-ins): every stage that loads them reads these
 BACKBONE_READS = ("data.source", "data.videos", "extract.backbone", "extract.vggish", "extract.inception")
 
+# the modules whose code turns a clip into rows (decoding, front end, backbones, row checks, shard writing)
+ROW_CODE = ("extract.decode", "extract.backbones", "extract.shards")
+
+
+def row_code_digest() -> str:
+    """A hash of the code that makes a shard's rows (ROW_CODE and what it imports, docstrings and comments
+    left out). It is part of every shard's stamp, so a finished shard is reused on resume only when the
+    same code would make it again; a change to that code re-extracts every shard."""
+    import hashlib
+
+    from pipeline.code_listing import hashed_lines, project_closure
+
+    files = set().union(*(project_closure(name) for name in ROW_CODE))
+    return hashlib.sha256("\n".join(hashed_lines(files)).encode()).hexdigest()[:16]
+
 
 def use_standin(params: dict) -> bool:
     """auto: the stand-in for the bundled sample, pretrained weights for anything else. `standin`, chosen
@@ -98,7 +113,7 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
             prepare,
             backbone.infer if backbone else None,
             x["batch_size"],
-            f"frontend={x['audio_frontend']}",
+            f"frontend={x['audio_frontend']} code={row_code_digest()}",
             per_clip=backbone.per_clip if backbone else False,
         )
     backbone = visual_backbone(params) if load_backbone else None
@@ -109,4 +124,4 @@ def modality(name: str, params: dict, require_both: bool = True, load_backbone: 
         return decode_frames_1fps(path, size=IMAGE_SIZE)  # every clip's frames at the backbone's input size
 
     return Modality("visual", backbone_name("visual", params), prepare_visual, backbone.embed if backbone else None,
-                    x["batch_size"])
+                    x["batch_size"], f"code={row_code_digest()}")
