@@ -25,7 +25,11 @@ def inference(model: keras.Model, inputs):
     traced = _TRACED.get(model)
     if traced is None:
         spec = tf.nest.map_structure(lambda x: tf.TensorSpec((None, *x.shape[1:]), model_dtype(model)), inputs)
-        traced = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
+        # The graph reaches the model through a weak reference: a value that held the model itself would
+        # keep its key alive, and every model a process ever scored (a Ray worker runs hundreds of fits)
+        # would stay in memory with its weights.
+        model_ref = weakref.ref(model)
+        traced = tf.function(lambda x: model_ref()(x, training=False), input_signature=[spec], autograph=False)
         _TRACED[model] = traced
     return traced(inputs)
 

@@ -11,6 +11,7 @@ is not finite stops training with TrainingDiverged. Test data never enters this 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,6 +62,28 @@ class TrainingDiverged(RuntimeError):
     pass
 
 
+@contextmanager
+def step_gradients_released():
+    """Drop, when the block ends, the gradient functions TensorFlow registered while tracing in it.
+
+    Keras's optimizer sums the gradients through the distribution strategy's all-reduce, whose custom
+    gradient TensorFlow registers under a new name at every trace and never removes; the registered
+    function holds the traced step and, through it, the training split it captured. Without this a
+    process that runs fits one after another (a Ray worker) grows by about 50 MB per fit at the
+    synthetic data's size. The registry is TensorFlow's internal one (`ops._gradient_registry`, pinned
+    version); `tests/test_training.py` fails if a fit leaves an entry behind."""
+    from tensorflow.python.framework import ops as tf_ops
+
+    registry = getattr(getattr(tf_ops, "_gradient_registry", None), "_registry", None)
+    before = set(registry) if registry is not None else set()
+    try:
+        yield
+    finally:
+        if registry is not None:
+            for name in [k for k in registry if k not in before and k.startswith("CustomGradient")]:
+                del registry[name]
+
+
 def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -108,27 +131,28 @@ def fit_on_validation(models, loss_fn, validate, train, n_classes: int, optimize
 
     tracker, history = BestOnValidation(patience, min_steps), []
     started = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(train))
-        sums = {}
-        for b in range(n_batches):
-            for k, v in step(tf.constant(order[b * batch:(b + 1) * batch])).items():
-                sums[k] = sums.get(k, 0.0) + float(v)
-        record = {f"loss_{k}": v / n_batches for k, v in sums.items()}
-        if not np.isfinite(record["loss_total"]):
-            raise TrainingDiverged(f"training diverged at epoch {epoch} (mean loss {record['loss_total']}); "
-                                   "lower the learning rate")
-        if epoch % validate_every == 0 or epoch == epochs:
-            scores = validate()
-            record.update({f"val_map_{k}": v for k, v in scores.items()})
-            tracker.offer(scores["average"], lambda: (scores, epoch, [m.get_weights() for m in models]),
-                          epoch * n_batches)
-        history.append(record)
-        if log_epoch:
-            log_epoch(epoch, record)
-        if tracker.should_stop:
-            break
-    best_scores, best_epoch, weights = tracker.kept
-    for model, kept in zip(models, weights):
-        model.set_weights(kept)
+    with step_gradients_released():
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(len(train))
+            sums = {}
+            for b in range(n_batches):
+                for k, v in step(tf.constant(order[b * batch:(b + 1) * batch])).items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+            record = {f"loss_{k}": v / n_batches for k, v in sums.items()}
+            if not np.isfinite(record["loss_total"]):
+                raise TrainingDiverged(f"training diverged at epoch {epoch} (mean loss {record['loss_total']}); "
+                                       "lower the learning rate")
+            if epoch % validate_every == 0 or epoch == epochs:
+                scores = validate()
+                record.update({f"val_map_{k}": v for k, v in scores.items()})
+                tracker.offer(scores["average"], lambda: (scores, epoch, [m.get_weights() for m in models]),
+                              epoch * n_batches)
+            history.append(record)
+            if log_epoch:
+                log_epoch(epoch, record)
+            if tracker.should_stop:
+                break
+        best_scores, best_epoch, weights = tracker.kept
+        for model, kept in zip(models, weights):
+            model.set_weights(kept)
     return Fitted(best_scores, best_epoch, history, time.perf_counter() - started)

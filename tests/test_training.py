@@ -118,3 +118,27 @@ def test_each_fit_builds_its_layers_in_its_own_precision():
             network = build_eics(4, 6, 3, [5], [5], explicit_dim=2, activation="relu", dropout=0.0)
         kinds.append({w.dtype for w in network.weights})
     assert kinds == [{"float64"}, {"float32"}, {"float64"}]
+
+
+def test_a_fit_leaves_no_model_or_traced_step_behind(data):
+    """A Ray worker runs hundreds of fits in one process: once a fit's results are dropped, neither its
+    network (kept alive by the inference cache before) nor its traced training step (kept by TensorFlow's
+    gradient registry through Keras's all-reduce) may stay in memory."""
+    import gc
+    import weakref
+
+    from tensorflow.python.framework import ops as tf_ops
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def custom_gradients():
+        return [k for k in tf_ops._gradient_registry._registry if k.startswith("CustomGradient")]
+
+    registered = custom_gradients()
+    result, _ = run(data, epochs=2)
+    assert custom_gradients() == registered
+    network = weakref.ref(result.model)
+    steps = [weakref.ref(g) for g in gc.get_objects() if isinstance(g, FuncGraph) and g.name.startswith("step")]
+    del result
+    gc.collect()
+    assert network() is None
+    assert steps and all(step() is None for step in steps)
