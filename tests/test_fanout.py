@@ -108,24 +108,3 @@ def test_two_workers_killed_mid_way_resume_with_the_missing_fits_and_the_same_by
     assert len(fitted) == 3 * 5 + 3 - kept, log  # every saved fit is reused, every other one fitted once
     assert result_files(work) == reference
 
-
-def test_a_worker_process_is_replaced_after_fits_per_worker_tasks():
-    """TensorFlow keeps every traced training step for the life of its process, so a worker gives way to a
-    fresh one after FITS_PER_WORKER fits: 2 x FITS_PER_WORKER + 1 tasks on one worker see three processes."""
-    code = ("import os\n"
-            "from pipeline.fitting.fanout import FITS_PER_WORKER, FanOut, run_tasks, session\n"
-            "def pid(job, shared):\n"
-            "    return os.getpid()\n"
-            "pids = []\n"
-            "fanout = FanOut(address='', workers=1, threads=1, gpus_per_fit=0.0)\n"
-            "with session(fanout) as ready:\n"
-            "    run_tasks(pid, list(range(2 * FITS_PER_WORKER + 1)), {}, fanout,\n"
-            "              lambda job, result: pids.append(result) or [], ready)\n"
-            "print(len(pids), len(set(pids)), [pids.count(p) for p in dict.fromkeys(pids)])\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert done.returncode == 0, done.stderr[-3000:]
-    from pipeline.fitting.fanout import FITS_PER_WORKER
-
-    n = FITS_PER_WORKER
-    assert done.stdout.split("\n")[-2] == f"{2 * n + 1} 3 {[n, n, 1]}"

@@ -77,11 +77,13 @@ def _start(fanout: FanOut) -> None:
 
 
 def run_tasks(function: Callable, jobs: list, shared: dict, fanout: FanOut,
-              on_result: Callable[[object, dict], list], ready: Callable) -> None:
+              on_result: Callable[[object, dict], list], ready: Callable,
+              tasks_per_worker: int = FITS_PER_WORKER) -> None:
     """`function(job, shared)` on a worker for every job; `on_result(job, result)` runs in this
     process as each finishes (in the order they finish) and returns further jobs, which go to
     the front of the queue. At most `fanout.workers` run at once (0: as many as the cluster's
-    CPUs take at `fanout.threads` each). `ready`: what `session` yields (starts Ray if needed)."""
+    CPUs take at `fanout.threads` each). `ready`: what `session` yields (starts Ray if needed).
+    A worker process gives way to a fresh one after `tasks_per_worker` tasks."""
     import ray
 
     queue = list(jobs)
@@ -89,7 +91,7 @@ def run_tasks(function: Callable, jobs: list, shared: dict, fanout: FanOut,
         return
     ready()
     shared_ref = ray.put(shared)
-    remote = ray.remote(max_calls=FITS_PER_WORKER)(function).options(
+    remote = ray.remote(max_calls=tasks_per_worker)(function).options(
         num_cpus=fanout.threads, num_gpus=fanout.gpus_per_fit, max_retries=RETRIES)
     # as many in flight as can run (Ray would queue the rest in submission order, where jobs added later
     # could not go first)
