@@ -76,6 +76,14 @@ def hashed_lines(files) -> list[str]:
     return [f"{p.relative_to(ROOT)} {code_hash(p)}" for p in sorted(files)]
 
 
+def closure_digest(entries, leave_out=()) -> str:
+    """One hash of the code `entries` run (their import closures, as `hashed_lines`), without the files
+    `leave_out` names (paths relative to the repository): what the fit cache and the shard stamps hold."""
+    files = [p for p in set().union(*(project_closure(e) for e in entries))
+             if str(p.relative_to(ROOT)) not in leave_out]
+    return hashlib.sha256("".join(line + "\n" for line in hashed_lines(files)).encode()).hexdigest()
+
+
 def listing_path(stage: str) -> Path:
     return LISTINGS / f"{stage}.txt"
 

@@ -24,16 +24,12 @@ SETTINGS_CODE = ("pipeline/settings/__init__.py", "pipeline/settings/schema.py",
 
 @lru_cache(maxsize=None)
 def code_digest(name: str) -> str:
-    """The source of every project module a fit of `name` runs."""
+    """The code of every project module a fit of `name` runs (docstrings and comments left out:
+    rewording them refits nothing)."""
     from model.methods import method_modules
-    from pipeline.code_listing import ROOT as REPO
-    from pipeline.code_listing import hashed_lines, project_closure
+    from pipeline.code_listing import closure_digest
 
-    entries = ["pipeline.fitting.fit_task", *method_modules(name)]
-    files = [p for p in set().union(*(project_closure(e) for e in entries))
-             if str(p.relative_to(REPO)) not in SETTINGS_CODE]
-    # docstrings and comments left out: rewording them refits nothing
-    return hashlib.sha256("".join(line + "\n" for line in hashed_lines(files)).encode()).hexdigest()
+    return closure_digest(["pipeline.fitting.fit_task", *method_modules(name)], leave_out=SETTINGS_CODE)
 
 
 class FitRecords:

@@ -16,12 +16,9 @@ def row_code_digest() -> str:
     """A hash of the code that makes a shard's rows (ROW_CODE and what it imports, docstrings and comments
     left out). It is part of every shard's stamp, so a finished shard is reused on resume only when the
     same code would make it again; a change to that code re-extracts every shard."""
-    import hashlib
+    from pipeline.code_listing import closure_digest
 
-    from pipeline.code_listing import hashed_lines, project_closure
-
-    files = set().union(*(project_closure(name) for name in ROW_CODE))
-    return hashlib.sha256("\n".join(hashed_lines(files)).encode()).hexdigest()[:16]
+    return closure_digest(ROW_CODE)[:16]
 
 
 def use_standin(params: dict) -> bool:
